@@ -1,0 +1,89 @@
+/**
+ * What the two programs share: parsing flags with `node:util`'s `parseArgs`
+ * into a one-line error and exit code 2, `--help`, and integer flags.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { parseArgs } from "node:util";
+
+/** A bad command line: reported in one line, exit code 2. */
+export class UsageError extends Error {
+  /** @param message What is wrong. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The flags a program takes, as `parseArgs` wants them. */
+export type Flags = Record<
+  string,
+  { type: "string" | "boolean"; short?: string; default?: string | boolean }
+>;
+
+/** Parses the command line; `undefined` after printing help. */
+export function parseFlags(
+  usage: string,
+  flags: Flags,
+  args: string[],
+): Record<string, string | boolean | undefined> | undefined {
+  const { values } = parseArgs({
+    args,
+    options: { ...flags, help: { type: "boolean", short: "h" } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(usage);
+    return undefined;
+  }
+  return values as Record<string, string | boolean | undefined>;
+}
+
+/** Reads an integer flag, within bounds. */
+export function integer(
+  name: string,
+  text: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const value = /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(
+      `--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
+}
+
+/** Reads a big integer flag. */
+export function bigInteger(name: string, text: string): bigint {
+  if (!/^[+-]?\d+$/.test(text)) {
+    throw new UsageError(`--${name} must be an integer, got ${JSON.stringify(text)}`);
+  }
+  return BigInt(text);
+}
+
+/**
+ * Runs a program's main function: a usage error is one line and exit code 2,
+ * any other error one line and exit code 1; never a stack trace.
+ */
+export async function run(
+  program: string,
+  main: (args: string[]) => Promise<number>,
+): Promise<void> {
+  let code: number;
+  try {
+    code = await main(process.argv.slice(2));
+  } catch (error) {
+    const usage = error instanceof UsageError ||
+      (error instanceof Error && "code" in error &&
+        String(error.code).startsWith("ERR_PARSE_ARGS"));
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${program}: ${message}\n${usage ? `Try '${program} --help'.\n` : ""}`);
+    code = usage ? 2 : 1;
+  }
+  process.exitCode = code;
+}

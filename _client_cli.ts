@@ -1,0 +1,97 @@
+/**
+ * The client as a program: `client.ts [flags]`, on Deno, Bun or Node. With
+ * no flags it plays the reference's demo and prints what the reference
+ * prints: each game's banner as it starts, then every guess and decision.
+ *
+ * @module
+ */
+
+import { bigInteger, integer, parseFlags, UsageError } from "./_cli.ts";
+import { connect } from "./client.ts";
+import type { Decision } from "./protocol.ts";
+
+const USAGE = `Usage: client.ts [options]
+
+Plays the warmer-colder game against a server: you hold the secret, the
+server guesses. With no game options, plays the reference's demo: 1..5 with
+secret 3, then 10..15 with secret 12, five guesses each.
+
+Options:
+  --hostname HOST    server address (default 127.0.0.1)
+  --port PORT        server port (default 4321)
+  --lower N          least number of each game (default 1)
+  --upper N          greatest number of each game (default 100)
+  --secret N         the secret (default: random in the range, per game)
+  --count N          most guesses per game (default 5)
+  --games N          how many games on the connection (default 1)
+  --timeout SECONDS  how long to wait for the server; 0 never (default 30)
+  -h, --help         show this help
+`;
+
+/** The reference's demo: range and secret of each game. */
+export const DEMO_GAMES: readonly (readonly [bigint, bigint, bigint])[] = [[1n, 5n, 3n], [
+  10n,
+  15n,
+  12n,
+]];
+
+/** A uniform random integer in `lower..upper`, from the platform's CSPRNG. */
+export function randomInteger(lower: bigint, upper: bigint): bigint {
+  const span = upper - lower + 1n;
+  const bits = span.toString(2).length;
+  const words = new Uint32Array(Math.ceil(bits / 32));
+  while (true) {
+    crypto.getRandomValues(words);
+    let value = 0n;
+    for (const word of words) value = (value << 32n) | BigInt(word);
+    value = BigInt.asUintN(bits, value);
+    if (value < span) return lower + value;
+  }
+}
+
+/** Plays the games; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const flags = parseFlags(USAGE, {
+    hostname: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: "4321" },
+    lower: { type: "string" },
+    upper: { type: "string" },
+    secret: { type: "string" },
+    count: { type: "string", default: "5" },
+    games: { type: "string" },
+    timeout: { type: "string", default: "30" },
+  }, args);
+  if (flags === undefined) return 0;
+  const count = integer("count", flags.count as string, 0);
+  const custom = ["lower", "upper", "secret", "games"].some((name) => flags[name] !== undefined);
+  let games: (readonly [bigint, bigint, bigint | undefined])[] = [...DEMO_GAMES];
+  if (custom) {
+    const lower = bigInteger("lower", (flags.lower as string | undefined) ?? "1");
+    const upper = bigInteger("upper", (flags.upper as string | undefined) ?? "100");
+    if (lower > upper) throw new UsageError(`--lower ${lower} is above --upper ${upper}`);
+    const secret = flags.secret === undefined
+      ? undefined
+      : bigInteger("secret", flags.secret as string);
+    if (secret !== undefined && (secret < lower || secret > upper)) {
+      throw new UsageError(`--secret ${secret} is outside ${lower}..${upper}`);
+    }
+    const n = integer("games", (flags.games as string | undefined) ?? "1", 1);
+    games = Array.from({ length: n }, () => [lower, upper, secret] as const);
+  }
+  await using client = await connect({
+    hostname: flags.hostname as string,
+    port: integer("port", flags.port as string, 1, 65535),
+    timeout: integer("timeout", flags.timeout as string, 0) * 1000,
+  });
+  const results: [bigint, Decision][] = [];
+  for (const [lower, upper, chosen] of games) {
+    const secret = chosen ?? randomInteger(lower, upper);
+    console.log(`Guess a number between ${lower} and ${upper}! Shhhhh, it's ${secret}.`);
+    await using game = await client.session(lower, upper, secret);
+    for await (const n of game.requestNumbers(count)) {
+      results.push([n, await game.reportOutcome(n)]);
+    }
+  }
+  for (const [n, decision] of results) console.log(`Client: ${n} is ${decision}`);
+  return 0;
+}

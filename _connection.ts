@@ -1,0 +1,140 @@
+/**
+ * The server's side of one connection, on the adapter's socket: bytes in,
+ * lines, game, replies out. All complete lines of a chunk are answered with
+ * one write; a peer whose replies pile up unread stops being read until they
+ * drain. Knows nothing of the runtime.
+ *
+ * @module
+ */
+
+import { type ErrorCode, formatError, parseCommand, ProtocolError } from "./protocol.ts";
+import { type LineSink, LineSplitter } from "./_lines.ts";
+import { Game, type GameOptions } from "./_game.ts";
+import type { Socket, SocketHandlers } from "./_transport/types.ts";
+
+/** What every connection of one server shares. */
+export interface ConnectionContext {
+  /** The game's strategy, randomness and report listener. */
+  readonly game: GameOptions;
+  /** The most bytes a line may have. */
+  readonly maxLineBytes: number;
+  /** The server's coarse clock, in milliseconds, for idle checks. */
+  readonly now: number;
+  /** Called once when the connection has closed. */
+  closed(connection: Connection): void;
+}
+
+/** One connection of a server. */
+export class Connection implements SocketHandlers, LineSink {
+  /** When the peer last sent something, on the context's clock. */
+  lastActive: number;
+  #socket: Socket;
+  #context: ConnectionContext;
+  #game: Game;
+  #splitter: LineSplitter;
+  #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  #out = "";
+  #paused = false;
+  #closing = false;
+
+  /**
+   * Attaches to an accepted socket.
+   *
+   * @param socket The accepted socket.
+   * @param context The server's shared settings.
+   */
+  constructor(socket: Socket, context: ConnectionContext) {
+    this.#socket = socket;
+    this.#context = context;
+    this.#game = new Game(context.game);
+    this.#splitter = new LineSplitter(context.maxLineBytes);
+    this.lastActive = context.now;
+  }
+
+  /** Answers every complete line of the chunk with one write. */
+  data(chunk: Uint8Array): void {
+    if (this.#closing) return;
+    this.lastActive = this.#context.now;
+    this.#splitter.push(chunk, this);
+    this.#flush();
+  }
+
+  /** Carries out one line. */
+  line(bytes: Uint8Array, start: number, end: number): void {
+    if (this.#closing || start === end) return;
+    let text: string;
+    try {
+      text = this.#decoder.decode(bytes.subarray(start, end));
+    } catch {
+      this.#error("bad-utf8", "Line is not valid UTF-8");
+      return;
+    }
+    try {
+      const reply = this.#game.handle(parseCommand(text));
+      if (reply !== undefined) this.#out += reply + "\n";
+    } catch (error) {
+      if (!(error instanceof ProtocolError) || error.code === "bad-reply") throw error;
+      this.#error(error.code, error.message);
+    }
+  }
+
+  /** Refuses a line over the limit, and closes. */
+  tooLong(): void {
+    this.closeWith("line-too-long", `Line longer than ${this.#context.maxLineBytes} bytes`);
+  }
+
+  /** Reading may go on: the peer has read its replies. */
+  drain(): void {
+    if (this.#paused && !this.#closing) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
+  }
+
+  /** The peer has finished sending: answer a last unended line, then close. */
+  end(): void {
+    if (this.#closing) return;
+    this.#splitter.end(this);
+    this.#flush();
+    this.#closing = true;
+    this.#socket.end();
+  }
+
+  /** The socket is gone. */
+  close(): void {
+    this.#closing = true;
+    this.#context.closed(this);
+  }
+
+  /**
+   * Sends what is answered so far and then an error that ends the connection,
+   * and closes once it is written.
+   */
+  closeWith(code: ErrorCode, message: string): void {
+    if (this.#closing) return;
+    this.#error(code, message);
+    this.#flush();
+    this.#closing = true;
+    this.#socket.end();
+  }
+
+  /** Closes now, dropping whatever is queued. */
+  destroy(): void {
+    this.#closing = true;
+    this.#socket.destroy();
+  }
+
+  #error(code: ErrorCode, message: string): void {
+    this.#out += formatError(code, message) + "\n";
+  }
+
+  #flush(): void {
+    if (this.#out === "") return;
+    const out = this.#out;
+    this.#out = "";
+    if (!this.#socket.write(out) && !this.#paused) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * One connection's game, as the server plays it: commands in, reply lines
+ * out. Knows nothing of sockets or runtimes.
+ *
+ * @module
+ */
+
+import { type Command, type Decision, ProtocolError } from "./protocol.ts";
+import type { Guesser, Strategy } from "./_strategy/mod.ts";
+
+/** What a game needs from its server. */
+export interface GameOptions {
+  /** Picks the guesses. */
+  readonly strategy: Strategy;
+  /** A source of numbers in [0, 1). */
+  readonly random: () => number;
+  /** Told of every report, as the reference prints `Server: N is Decision`. */
+  readonly report?: ((guess: bigint, decision: Decision) => void) | undefined;
+}
+
+/** The state of the games on one connection. */
+export class Game {
+  #options: GameOptions;
+  #guesser: Guesser | undefined;
+  #lower = 0n;
+  #upper = -1n;
+  #secret: bigint | undefined;
+  #last: bigint | undefined;
+  #reported = true;
+
+  /**
+   * Makes a connection's game state, with no game started.
+   *
+   * @param options The strategy, the randomness and the report listener.
+   */
+  constructor(options: GameOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Carries out one command.
+   *
+   * @returns The reply line, without `\n`, for `NUMBER`; else `undefined`.
+   * @throws {ProtocolError} `bad-range`, `no-game`, `exhausted` or `no-guess`;
+   *   the game is then as it was before the command.
+   */
+  handle(command: Command): string | undefined {
+    switch (command.type) {
+      case "NUMBER":
+        return this.#number();
+      case "REPORT":
+        this.#report(command.decision);
+        return undefined;
+      case "PARAMS":
+        this.#params(command.lower, command.upper);
+        return undefined;
+    }
+  }
+
+  #number(): string {
+    let guess = this.#secret;
+    if (guess === undefined) {
+      if (this.#guesser === undefined) {
+        throw new ProtocolError("no-game", "NUMBER outside a game: send PARAMS lower upper first");
+      }
+      guess = this.#guesser.next();
+      if (guess === undefined) {
+        throw new ProtocolError(
+          "exhausted",
+          `Every number of ${this.#lower}..${this.#upper} has been guessed`,
+        );
+      }
+    }
+    this.#last = guess;
+    this.#reported = false;
+    return guess.toString();
+  }
+
+  #report(decision: Decision): void {
+    const last = this.#last;
+    if (last === undefined || this.#reported) {
+      throw new ProtocolError("no-guess", "REPORT with no guess to report: send NUMBER first");
+    }
+    this.#reported = true;
+    this.#options.report?.(last, decision);
+    if (decision === "Correct") this.#secret = last;
+    else if (this.#secret === undefined) this.#guesser?.report(decision);
+  }
+
+  #params(lower: bigint, upper: bigint): void {
+    if (lower > upper && !(lower === 0n && upper === -1n)) {
+      throw new ProtocolError(
+        "bad-range",
+        `Cannot start a game: lower ${lower} is above upper ${upper} (PARAMS 0 -1 ends a game)`,
+      );
+    }
+    this.#lower = lower;
+    this.#upper = upper;
+    this.#secret = undefined;
+    this.#last = undefined;
+    this.#reported = true;
+    this.#guesser = lower > upper
+      ? undefined
+      : this.#options.strategy(lower, upper, this.#options.random);
+  }
+}

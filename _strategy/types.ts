@@ -1,0 +1,28 @@
+/**
+ * The seam between a server's game and how it picks guesses. A strategy is
+ * pure: no I/O, no clock, randomness only through the function it is given.
+ *
+ * @module
+ */
+
+import type { Decision } from "../protocol.ts";
+
+/** Picks the guesses of one game. */
+export interface Guesser {
+  /**
+   * The next guess, inside the game's range, or `undefined` when no number is
+   * left to guess. Called once per `NUMBER` until a report says `Correct`.
+   */
+  next(): bigint | undefined;
+  /**
+   * What the client said of the last guess `next()` returned. Called at most
+   * once per guess; never with `Correct` (the game keeps the secret itself).
+   */
+  report(decision: Decision): void;
+}
+
+/**
+ * Starts a game over `lower..upper` (inclusive, `lower <= upper`).
+ * `random` returns a number in [0, 1), as `Math.random` does.
+ */
+export type Strategy = (lower: bigint, upper: bigint, random: () => number) => Guesser;

@@ -1,0 +1,158 @@
+/**
+ * Deno's sockets (`Deno.listen`, `Deno.connect`) behind the adapter
+ * interface. Reads go into one reused buffer per connection (a fresh chunk
+ * per read is what makes `conn.readable` slow); writes queue up while one is
+ * in flight and go out together.
+ *
+ * @module
+ */
+
+import { HIGH_WATER_MARK, type Open, type Runtime, type Socket } from "./types.ts";
+
+const READ_SIZE = 16 * 1024;
+const encoder = new TextEncoder();
+
+function wrap(conn: Deno.TcpConn, open: Open): Socket {
+  let queue: Uint8Array[] = [];
+  let queued = 0;
+  let writing = false;
+  let ending = false;
+  let closed = false;
+  let paused = false;
+  let wake: (() => void) | undefined;
+
+  const close = (error?: unknown) => {
+    if (closed) return;
+    closed = true;
+    try {
+      conn.close();
+    } catch { /* already closed */ }
+    wake?.();
+    handlers.close(error);
+  };
+
+  const flush = async () => {
+    writing = true;
+    let full = false;
+    try {
+      while (queue.length > 0) {
+        full ||= queued >= HIGH_WATER_MARK;
+        const bytes = queue.length === 1 ? queue[0] : concat(queue, queued);
+        queue = [];
+        queued = 0;
+        for (let offset = 0; offset < bytes.length;) {
+          offset += await conn.write(bytes.subarray(offset));
+        }
+      }
+    } catch (error) {
+      close(error);
+      return;
+    } finally {
+      writing = false;
+    }
+    if (ending) close();
+    else if (full) handlers.drain();
+  };
+
+  const socket: Socket = {
+    write(data) {
+      if (closed || ending) return false;
+      const bytes = typeof data === "string" ? encoder.encode(data) : data;
+      queue.push(bytes);
+      queued += bytes.length;
+      if (!writing) void flush();
+      return queued < HIGH_WATER_MARK;
+    },
+    pause: () => paused = true,
+    resume() {
+      paused = false;
+      wake?.();
+    },
+    end() {
+      ending = true;
+      if (!writing) close();
+    },
+    destroy: () => close(),
+  };
+  const handlers = open(socket);
+  conn.setNoDelay(true);
+
+  (async () => {
+    const buffer = new Uint8Array(READ_SIZE);
+    try {
+      while (!closed) {
+        if (paused) {
+          await new Promise<void>((resolve) => wake = resolve);
+          wake = undefined;
+          continue;
+        }
+        const n = await conn.read(buffer);
+        if (n === null) {
+          handlers.end();
+          return;
+        }
+        handlers.data(buffer.subarray(0, n));
+      }
+    } catch (error) {
+      close(closed ? undefined : error);
+    }
+  })();
+  return socket;
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+/** Deno's adapter. */
+export const runtime: Runtime = {
+  listen(options, open) {
+    const listener = Deno.listen({
+      hostname: options.hostname,
+      port: options.port,
+      reusePort: options.reusePort,
+    });
+    (async () => {
+      while (true) {
+        let conn: Deno.TcpConn;
+        try {
+          conn = await listener.accept();
+        } catch (error) {
+          if (
+            error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted
+          ) {
+            return;
+          }
+          // Out of file descriptors, or the like: back off, then accept again.
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          continue;
+        }
+        wrap(conn, open);
+      }
+    })();
+    const addr = listener.addr;
+    return Promise.resolve({
+      hostname: addr.hostname,
+      port: addr.port,
+      close: () => listener.close(),
+    });
+  },
+  async connect(options, open) {
+    const conn = await Deno.connect({ hostname: options.hostname, port: options.port });
+    return wrap(conn, open);
+  },
+  onSignal(listener) {
+    Deno.addSignalListener("SIGINT", listener);
+    Deno.addSignalListener("SIGTERM", listener);
+    return () => {
+      Deno.removeSignalListener("SIGINT", listener);
+      Deno.removeSignalListener("SIGTERM", listener);
+    };
+  },
+};

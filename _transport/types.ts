@@ -1,0 +1,81 @@
+/**
+ * The one interface every runtime adapter implements: a push-style TCP
+ * socket. The server's connection logic and the client's streams are built
+ * on it and never learn which runtime is underneath.
+ *
+ * @module
+ */
+
+/** One TCP connection, as the adapter exposes it. */
+export interface Socket {
+  /**
+   * Queues bytes or text (sent as UTF-8). Returns `false` once more than the
+   * adapter's high-water mark waits to be written; `drain` follows when it
+   * has all been written.
+   */
+  write(data: string | Uint8Array): boolean;
+  /** Stops delivering `data` until `resume`. */
+  pause(): void;
+  /** Delivers `data` again. */
+  resume(): void;
+  /** Sends what is queued, then closes. */
+  end(): void;
+  /** Closes now, dropping what is queued. */
+  destroy(): void;
+}
+
+/** What the socket's owner is told. */
+export interface SocketHandlers {
+  /** Bytes arrived; `chunk` is only valid during the call. */
+  data(chunk: Uint8Array): void;
+  /** Everything queued has been written, after a `write` that returned `false`. */
+  drain(): void;
+  /** The peer will send nothing more. The socket stays open for writing. */
+  end(): void;
+  /** The socket is closed: called once, last, with the error if one closed it. */
+  close(error?: unknown): void;
+}
+
+/** Attaches an owner to a new socket. */
+export type Open = (socket: Socket) => SocketHandlers;
+
+/** Where to listen. */
+export interface ListenOptions {
+  /** The address to bind. */
+  readonly hostname: string;
+  /** The port; 0 picks a free one. */
+  readonly port: number;
+  /** Lets several processes bind the same port (Linux `SO_REUSEPORT`). */
+  readonly reusePort?: boolean;
+}
+
+/** A bound, accepting listener. */
+export interface Listener {
+  /** The bound address. */
+  readonly hostname: string;
+  /** The bound port. */
+  readonly port: number;
+  /** Stops accepting; open sockets stay open. */
+  close(): void;
+}
+
+/** Where to connect. */
+export interface ConnectOptions {
+  /** The server's host name or address. */
+  readonly hostname: string;
+  /** The server's port. */
+  readonly port: number;
+}
+
+/** A runtime's sockets. */
+export interface Runtime {
+  /** Binds and accepts; `open` is called for every new connection. */
+  listen(options: ListenOptions, open: Open): Promise<Listener>;
+  /** Connects; rejects when the connection cannot be made. */
+  connect(options: ConnectOptions, open: Open): Promise<Socket>;
+  /** Calls `listener` on SIGINT or SIGTERM; returns a function that stops listening. */
+  onSignal(listener: () => void): () => void;
+}
+
+/** Queued writes count against this many bytes before `write` returns `false`. */
+export const HIGH_WATER_MARK = 64 * 1024;
