@@ -26,6 +26,8 @@ Options:
   --games N          how many games on the connection (default 1)
   --timeout SECONDS  how long to wait for the server; 0 never (default 30)
   -h, --help         show this help
+
+Give a negative number with '=': --lower=-10.
 `;
 
 /** The reference's demo: range and secret of each game. */

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Every check and every test, on Deno, Bun and Node. Runs all steps, then
+# exits non-zero if any failed, naming them. The runtimes come from
+# node_modules/.bin (npm install).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=node_modules/.bin
+failed=()
+
+step() {
+  local name=$1
+  shift
+  echo "::: $name"
+  if ! "$@"; then failed+=("$name"); fi
+}
+
+step "deno fmt --check" "$bin/deno" fmt --check
+step "deno lint" "$bin/deno" lint
+step "deno check" "$bin/deno" check mod.ts _server_cli.ts _client_cli.ts tests/ bench/
+step "deno doc --lint" "$bin/deno" doc --lint mod.ts server.ts client.ts protocol.ts
+step "deno publish --dry-run" "$bin/deno" publish --dry-run --allow-dirty
+step "tests on Deno, and doc tests" "$bin/deno" test --allow-net --allow-run --allow-read --allow-env --doc
+step "tests on Bun" "$bin/bun" test tests/ bench/
+step "tests on Node" "$bin/node" --test tests/*_test.ts bench/*_test.ts
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf 'FAILED: %s\n' "${failed[@]}"
+  exit 1
+fi
+echo "All checks and tests passed on Deno, Bun and Node."

@@ -1,0 +1,112 @@
+/** The two programs, run as a person runs them, on the runtime running this file. */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  checkDemoOutput,
+  run,
+  Running,
+  RUNTIME,
+  runtimeCommand,
+  serverReports,
+} from "./_helpers.ts";
+import { serve } from "../server.ts";
+
+function program(file: string, ...args: string[]) {
+  const [command, full] = runtimeCommand(file, args);
+  return run(command, full);
+}
+
+describe(`the programs on ${RUNTIME}`, () => {
+  test("server.ts and client.ts play the demo; the server logs every report; SIGTERM exits 0", async () => {
+    const [command, args] = runtimeCommand("server.ts", ["--port", "0"]);
+    await using server = new Running(command, args);
+    const port = await server.port();
+    const client = await program("client.ts", "--port", String(port));
+    assert.equal(client.code, 0, client.stderr);
+    const guesses = checkDemoOutput(client.stdout);
+    await server.waitFor(new RegExp(`^${guesses.at(-1)!.replace("Client", "Server")}$`));
+    assert.deepEqual(serverReports(server.lines), guesses);
+    const started = Date.now();
+    assert.equal(await server.stop(), 0);
+    assert.ok(Date.now() - started < 5_000, "took longer than the shutdown deadline");
+  });
+
+  test("server.ts --quiet logs no reports", async () => {
+    const [command, args] = runtimeCommand("server.ts", ["--port", "0", "--quiet"]);
+    await using server = new Running(command, args);
+    const port = await server.port();
+    const client = await program("client.ts", "--port", String(port));
+    assert.equal(client.code, 0, client.stderr);
+    assert.equal(await server.stop(), 0);
+    assert.deepEqual(serverReports(server.lines), []);
+  });
+
+  test("client.ts plays chosen games: range, secret, count and games from flags", async () => {
+    await using server = await serve({ port: 0, quiet: true });
+    const client = await program(
+      "client.ts",
+      "--port",
+      String(server.addr.port),
+      "--lower=-100000000000000000000",
+      "--upper=-99999999999999999990",
+      "--secret=-99999999999999999995",
+      "--count",
+      "11",
+      "--games",
+      "3",
+    );
+    assert.equal(client.code, 0, client.stderr);
+    const lines = client.stdout.trimEnd().split("\n");
+    const banner =
+      "Guess a number between -100000000000000000000 and -99999999999999999990! Shhhhh, it's -99999999999999999995.";
+    assert.deepEqual(lines.slice(0, 3), [banner, banner, banner]);
+    const correct = lines.filter((line) => line === "Client: -99999999999999999995 is Correct");
+    assert.equal(correct.length, 3, client.stdout);
+  });
+
+  for (const file of ["server.ts", "client.ts"]) {
+    test(`${file} --help prints usage and exits 0`, async () => {
+      const result = await program(file, "--help");
+      assert.equal(result.code, 0);
+      assert.match(result.stdout, new RegExp(`^Usage: ${file.replace(".", "\\.")}`));
+    });
+
+    test(`${file} with a bad flag prints one line and exits 2`, async () => {
+      for (const args of [["--bogus"], ["--port", "x"], ["--port"], ["extra"]]) {
+        const result = await program(file, ...args);
+        assert.equal(result.code, 2, `${args}: ${result.stderr}`);
+        const lines = result.stderr.trimEnd().split("\n");
+        assert.equal(lines.length, 2, result.stderr);
+        assert.match(lines[0], new RegExp(`^${file.replace(".", "\\.")}: `));
+        assert.equal(lines[1], `Try '${file} --help'.`);
+      }
+    });
+  }
+
+  test("client.ts where nothing listens prints one line, no stack trace, and exits 1", async () => {
+    const server = await serve({ port: 0, quiet: true });
+    const port = server.addr.port;
+    await server.close();
+    const result = await program("client.ts", "--port", String(port));
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, "");
+    assert.match(
+      result.stderr,
+      new RegExp(`^client\\.ts: Cannot connect to 127\\.0\\.0\\.1:${port}: .+\\n$`),
+    );
+  });
+
+  test("client.ts refuses a secret outside the range with exit 2", async () => {
+    const result = await program("client.ts", "--lower", "1", "--upper", "5", "--secret", "9");
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--secret 9 is outside 1\.\.5/);
+  });
+
+  test("server.ts on a port in use prints one line and exits 1", async () => {
+    await using taken = await serve({ port: 0, quiet: true });
+    const result = await program("server.ts", "--port", String(taken.addr.port));
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+  });
+});
