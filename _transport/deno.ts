@@ -74,8 +74,10 @@ function wrap(conn: Deno.TcpConn, open: Open): Socket {
     },
     destroy: () => close(),
   };
-  const handlers = open(socket);
+  // Before `open`, which may write at once (`ERROR busy`): Deno refuses
+  // setNoDelay while a write is in flight ("Unable to get resources").
   conn.setNoDelay(true);
+  const handlers = open(socket);
 
   (async () => {
     const buffer = new Uint8Array(READ_SIZE);
