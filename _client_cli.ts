@@ -6,9 +6,13 @@
  * @module
  */
 
+import process from "node:process";
+import { createInterface } from "node:readline";
 import { bigInteger, integer, parseFlags, UsageError } from "./_cli.ts";
 import { connect } from "./client.ts";
 import type { Decision } from "./protocol.ts";
+import { decisionWord, language, MESSAGES, useColour } from "./_messages.ts";
+import { type Console, play } from "./_play.ts";
 
 const USAGE = `Usage: client.ts [options]
 
@@ -25,6 +29,9 @@ Options:
   --count N          most guesses per game (default 5)
   --games N          how many games on the connection (default 1)
   --timeout SECONDS  how long to wait for the server; 0 never (default 30)
+  --play             you hold the secret: answer each guess yourself
+                     (w/c/u/y or the words; also from piped input)
+  --lang en|ko       language of the messages (default from LANG, else en)
   -h, --help         show this help
 
 Give a negative number with '=': --lower=-10.
@@ -59,13 +66,27 @@ export async function main(args: string[]): Promise<number> {
     lower: { type: "string" },
     upper: { type: "string" },
     secret: { type: "string" },
-    count: { type: "string", default: "5" },
+    count: { type: "string" },
     games: { type: "string" },
     timeout: { type: "string", default: "30" },
+    play: { type: "boolean", default: false },
+    lang: { type: "string" },
   }, args);
   if (flags === undefined) return 0;
-  const count = integer("count", flags.count as string, 0);
-  const custom = ["lower", "upper", "secret", "games"].some((name) => flags[name] !== undefined);
+  let messages;
+  try {
+    messages = MESSAGES[language(flags.lang as string | undefined)];
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const colour = useColour();
+  if (flags.play) {
+    if (flags.secret !== undefined) throw new UsageError("--play and --secret do not go together");
+    if (flags.games !== undefined) throw new UsageError("--play plays one game; leave out --games");
+  }
+  const count = integer("count", (flags.count as string | undefined) ?? "5", 0);
+  const custom = flags.play ||
+    ["lower", "upper", "secret", "games"].some((name) => flags[name] !== undefined);
   let games: (readonly [bigint, bigint, bigint | undefined])[] = [...DEMO_GAMES];
   if (custom) {
     const lower = bigInteger("lower", (flags.lower as string | undefined) ?? "1");
@@ -85,15 +106,38 @@ export async function main(args: string[]): Promise<number> {
     port: integer("port", flags.port as string, 1, 65535),
     timeout: integer("timeout", flags.timeout as string, 0) * 1000,
   });
+  if (flags.play) {
+    const [lower, upper] = games[0];
+    const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+    const reader = lines[Symbol.asyncIterator]();
+    const io: Console = {
+      write: (text) => void process.stdout.write(text),
+      read: async () => {
+        const next = await reader.next();
+        // Piped answers are not echoed by a terminal: show them.
+        if (!next.done && !process.stdin.isTTY) process.stdout.write(next.value + "\n");
+        return next.done ? undefined : next.value;
+      },
+    };
+    try {
+      await using game = await client.session(lower, upper);
+      const most = flags.count === undefined ? Number.MAX_SAFE_INTEGER : count;
+      return (await play(game, most, io, messages, colour)) === undefined ? 1 : 0;
+    } finally {
+      lines.close();
+    }
+  }
   const results: [bigint, Decision][] = [];
   for (const [lower, upper, chosen] of games) {
     const secret = chosen ?? randomInteger(lower, upper);
-    console.log(`Guess a number between ${lower} and ${upper}! Shhhhh, it's ${secret}.`);
+    console.log(messages.banner(lower, upper, secret));
     await using game = await client.session(lower, upper, secret);
     for await (const n of game.requestNumbers(count)) {
       results.push([n, await game.reportOutcome(n)]);
     }
   }
-  for (const [n, decision] of results) console.log(`Client: ${n} is ${decision}`);
+  for (const [n, decision] of results) {
+    console.log(messages.client(n, decisionWord(messages, decision, colour)));
+  }
   return 0;
 }

@@ -200,7 +200,8 @@ export class Client implements AsyncDisposable {
    *
    * @param lower The least number of the game.
    * @param upper The greatest number of the game.
-   * @param secret The number the server must find, within the range.
+   * @param secret The number the server must find, within the range. Leave
+   *   it out when a person holds it, and report with {@linkcode GameSession.report}.
    * @returns The game, to hold with `await using`.
    * @throws {RangeError} when `lower > upper` or the secret is outside the range.
    * @throws {TypeError} for a number that is not an integer.
@@ -218,15 +219,15 @@ export class Client implements AsyncDisposable {
   async session(
     lower: bigint | number,
     upper: bigint | number,
-    secret: bigint | number,
+    secret?: bigint | number,
   ): Promise<GameSession> {
     const low = toInteger("lower", lower);
     const high = toInteger("upper", upper);
-    const hidden = toInteger("secret", secret);
+    const hidden = secret === undefined ? undefined : toInteger("secret", secret);
     if (low > high) {
       throw new RangeError(`Cannot start a game: lower ${low} is above upper ${high}`);
     }
-    if (hidden < low || hidden > high) {
+    if (hidden !== undefined && (hidden < low || hidden > high)) {
       throw new RangeError(`Cannot start a game: secret ${hidden} is outside ${low}..${high}`);
     }
     if (this.#game !== undefined) {
@@ -326,12 +327,13 @@ export class GameSession implements AsyncDisposable {
   readonly lower: bigint;
   /** The greatest number of the game. */
   readonly upper: bigint;
-  /** The number the server must find. */
-  readonly secret: bigint;
+  /** The number the server must find, if this program knows it. */
+  readonly secret: bigint | undefined;
   #client: Client;
   #last: bigint | undefined;
   #reported = true;
   #distance: bigint | undefined;
+  #correct = false;
   #ended = false;
 
   /**
@@ -341,7 +343,7 @@ export class GameSession implements AsyncDisposable {
    * @param upper The greatest number.
    * @param secret The secret.
    */
-  constructor(client: Client, lower: bigint, upper: bigint, secret: bigint) {
+  constructor(client: Client, lower: bigint, upper: bigint, secret: bigint | undefined) {
     this.#client = client;
     this.lower = lower;
     this.upper = upper;
@@ -404,7 +406,7 @@ export class GameSession implements AsyncDisposable {
       this.#last = guess;
       this.#reported = false;
       yield guess;
-      if (this.#distance === 0n) return;
+      if (this.#correct) return;
     }
   }
 
@@ -424,15 +426,52 @@ export class GameSession implements AsyncDisposable {
    * ```
    */
   async reportOutcome(guess: bigint | number): Promise<Decision> {
+    if (this.secret === undefined) {
+      throw new TypeError("Cannot decide without the secret: use report(guess, decision)");
+    }
+    const n = this.#check(guess);
+    const outcome = decide(this.secret, n, this.#distance);
+    this.#distance = outcome.distance;
+    await this.report(n, outcome.decision);
+    return outcome.decision;
+  }
+
+  /**
+   * Reports a decision made elsewhere, such as by a person who holds the
+   * secret, for the last guess.
+   *
+   * @param guess The last guess {@linkcode requestNumbers} yielded.
+   * @param decision What to report.
+   * @throws {Error} when `guess` is not the last, unreported guess.
+   *
+   * @example A person's answer
+   * ```ts
+   * import { Client } from "@warmer-colder/warmer-colder/client";
+   * import { serveConnection } from "@warmer-colder/warmer-colder/server";
+   * import assert from "node:assert/strict";
+   *
+   * const a = new TransformStream<Uint8Array, Uint8Array>();
+   * const b = new TransformStream<Uint8Array, Uint8Array>();
+   * serveConnection({ readable: a.readable, writable: b.writable }, { quiet: true });
+   * await using client = new Client({ readable: b.readable, writable: a.writable });
+   * await using game = await client.session(7, 7);
+   * for await (const n of game.requestNumbers(5)) await game.report(n, "Correct");
+   * assert.equal(game.secret, undefined);
+   * ```
+   */
+  async report(guess: bigint | number, decision: Decision): Promise<void> {
+    this.#check(guess);
+    this.#reported = true;
+    if (decision === "Correct") this.#correct = true;
+    await this.#client.send(formatCommand({ type: "REPORT", decision }));
+  }
+
+  #check(guess: bigint | number): bigint {
     const n = typeof guess === "bigint" ? guess : BigInt(guess);
     if (this.#reported || n !== this.#last) {
       throw new Error(`Cannot report ${n}: it is not the last guess, or it is reported already`);
     }
-    const outcome = decide(this.secret, n, this.#distance);
-    this.#distance = outcome.distance;
-    this.#reported = true;
-    await this.#client.send(formatCommand({ type: "REPORT", decision: outcome.decision }));
-    return outcome.decision;
+    return n;
   }
 
   /** Ends the game: sends `PARAMS 0 -1`, unless the connection is gone. A second call does nothing. */

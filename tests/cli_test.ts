@@ -65,6 +65,36 @@ describe(`the programs on ${RUNTIME}`, () => {
     assert.equal(correct.length, 3, client.stdout);
   });
 
+  test("client.ts --lang ko prints the demo in Korean, line by line", async () => {
+    const logged: string[] = [];
+    await using server = await serve({ port: 0, log: (line) => logged.push(line) });
+    const client = await program("client.ts", "--port", String(server.addr.port), "--lang", "ko");
+    assert.equal(client.code, 0, client.stderr);
+    const lines = client.stdout.trimEnd().split("\n");
+    assert.deepEqual(lines.slice(0, 2), [
+      "1부터 5까지 숫자 하나를 맞혀 보세요! 쉿, 비밀 숫자는 3입니다.",
+      "10부터 15까지 숫자 하나를 맞혀 보세요! 쉿, 비밀 숫자는 12입니다.",
+    ]);
+    const words: Record<string, string> = {
+      "더 가까워요": "Warmer",
+      "더 멀어요": "Colder",
+      "모르겠어요": "Unsure",
+      "정답": "Correct",
+    };
+    const english = lines.slice(2).map((line) => {
+      const match = line.match(/^클라이언트: (-?\d+), (.+)$/);
+      assert.ok(match && Object.hasOwn(words, match[2]), line);
+      return `Client: ${match[1]} is ${words[match[2]]}`;
+    });
+    const banners = [
+      "Guess a number between 1 and 5! Shhhhh, it's 3.",
+      "Guess a number between 10 and 15! Shhhhh, it's 12.",
+    ];
+    assert.deepEqual(checkDemoOutput([...banners, ...english].join("\n")), english);
+    // The wire stays English: the server logged the same reports in English.
+    assert.deepEqual(serverReports(logged), english);
+  });
+
   for (const file of ["server.ts", "client.ts"]) {
     test(`${file} --help prints usage and exits 0`, async () => {
       const result = await program(file, "--help");

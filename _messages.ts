@@ -1,0 +1,116 @@
+/**
+ * The lines the programs print for people, in English or Korean, coloured on
+ * a terminal. The wire protocol stays English whatever the language.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import type { Decision } from "./protocol.ts";
+
+/** The languages of the messages. */
+export type Language = "en" | "ko";
+
+/** The messages of one language. */
+export interface Messages {
+  banner(lower: bigint, upper: bigint, secret: bigint): string;
+  client(n: bigint, decision: string): string;
+  server(n: bigint, decision: string): string;
+  listening(hostname: string, port: number): string;
+  decision: Readonly<Record<Decision, string>>;
+  playBanner(lower: bigint, upper: bigint): string;
+  prompt(count: number, n: bigint, lower: bigint, upper: bigint): string;
+  unknownAnswer(answer: string): string;
+  contradiction(answer: string, n: bigint): string;
+  won(n: bigint, count: number): string;
+  gaveUp(count: number): string;
+  inputEnded: string;
+}
+
+const en: Messages = {
+  banner: (lower, upper, secret) =>
+    `Guess a number between ${lower} and ${upper}! Shhhhh, it's ${secret}.`,
+  client: (n, decision) => `Client: ${n} is ${decision}`,
+  server: (n, decision) => `Server: ${n} is ${decision}`,
+  listening: (hostname, port) => `Listening on ${hostname}:${port}`,
+  decision: { Warmer: "Warmer", Colder: "Colder", Unsure: "Unsure", Correct: "Correct" },
+  playBanner: (lower, upper) =>
+    `Think of a number between ${lower} and ${upper}; the server will guess it.\n` +
+    "Answer each guess: w = warmer, c = colder, u = unsure, y = correct.",
+  prompt: (count, n, lower, upper) =>
+    `Guess ${count}: ${n}   (it is in ${lower}..${upper})  w/c/u/y? `,
+  unknownAnswer: (answer) => `"${answer}" is not an answer: type w, c, u or y.`,
+  contradiction: (answer, n) =>
+    `${answer} for ${n} contradicts your earlier answers: no number fits them all. Answer again.`,
+  won: (n, count) => `Found it: ${n}, in ${count} guess${count === 1 ? "" : "es"}.`,
+  gaveUp: (count) => `Not found in ${count} guesses.`,
+  inputEnded: "Input ended before the game did.",
+};
+
+const ko: Messages = {
+  banner: (lower, upper, secret) =>
+    `${lower}부터 ${upper}까지 숫자 하나를 맞혀 보세요! 쉿, 비밀 숫자는 ${secret}입니다.`,
+  client: (n, decision) => `클라이언트: ${n}, ${decision}`,
+  server: (n, decision) => `서버: ${n}, ${decision}`,
+  listening: (hostname, port) => `${hostname}:${port}에서 기다리는 중`,
+  decision: { Warmer: "더 가까워요", Colder: "더 멀어요", Unsure: "모르겠어요", Correct: "정답" },
+  playBanner: (lower, upper) =>
+    `${lower}부터 ${upper}까지 숫자 하나를 생각하세요. 서버가 맞혀 봅니다.\n` +
+    "추측마다 답하세요: w = 더 가까워요, c = 더 멀어요, u = 모르겠어요, y = 정답.",
+  prompt: (count, n, lower, upper) =>
+    `${count}번째 추측: ${n}   (범위 ${lower}..${upper})  w/c/u/y? `,
+  unknownAnswer: (answer) => `"${answer}"은(는) 답이 아닙니다. w, c, u, y 중 하나를 입력하세요.`,
+  contradiction: (answer, n) =>
+    `${n}에 대한 "${answer}"은(는) 앞의 답들과 맞지 않습니다. 모두 맞는 숫자가 없어요. 다시 답하세요.`,
+  won: (n, count) => `찾았습니다: ${n}, 추측 ${count}번.`,
+  gaveUp: (count) => `추측 ${count}번 안에 찾지 못했습니다.`,
+  inputEnded: "게임이 끝나기 전에 입력이 끝났습니다.",
+};
+
+/** The messages of each language. */
+export const MESSAGES: Readonly<Record<Language, Messages>> = { en, ko };
+
+/**
+ * An environment variable, or `undefined` where it is unset or cannot be read
+ * (Deno without `--allow-env`: the programs need no more than `--allow-net`).
+ */
+function env(name: string): string | undefined {
+  try {
+    return process.env[name];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The language `--lang` names, else the one `LANG` names, else English. */
+export function language(
+  flag: string | undefined,
+  lang: string | undefined = env("LANG"),
+): Language {
+  if (flag !== undefined) {
+    if (flag !== "en" && flag !== "ko") {
+      throw new RangeError(`--lang must be en or ko, got ${JSON.stringify(flag)}`);
+    }
+    return flag;
+  }
+  return lang?.toLowerCase().startsWith("ko") ? "ko" : "en";
+}
+
+const COLOURS: Readonly<Record<Decision, string>> = {
+  Warmer: "\x1b[31m",
+  Colder: "\x1b[36m",
+  Unsure: "\x1b[2m",
+  Correct: "\x1b[32;1m",
+};
+
+/** Whether to colour: only on a terminal, and never with `NO_COLOR` set. */
+export function useColour(stream: { isTTY?: boolean } = process.stdout): boolean {
+  const noColour = env("NO_COLOR");
+  return stream.isTTY === true && (noColour === undefined || noColour === "");
+}
+
+/** A decision's word in a language, coloured warm or cold when asked. */
+export function decisionWord(messages: Messages, decision: Decision, colour: boolean): string {
+  const word = messages.decision[decision];
+  return colour ? `${COLOURS[decision]}${word}\x1b[0m` : word;
+}

@@ -1,0 +1,155 @@
+/**
+ * A person at the keyboard: they hold the secret, the server guesses, and
+ * they answer each guess. What their answers leave possible is tracked, so
+ * an answer that contradicts the earlier ones is refused.
+ *
+ * @module
+ */
+
+import type { GameSession } from "./client.ts";
+import type { Decision } from "./protocol.ts";
+import { decisionWord, type Messages } from "./_messages.ts";
+
+/** `floor(n / 2)` for any sign (`bigint` division truncates toward zero). */
+function half(n: bigint): bigint {
+  return n >= 0n ? n / 2n : -((1n - n) / 2n);
+}
+
+/** The numbers a person's answers still allow: a range less the guesses ruled out. */
+export class Candidates {
+  /** The least number still possible. */
+  readonly lower: bigint;
+  /** The greatest number still possible. */
+  readonly upper: bigint;
+  readonly #ruledOut: ReadonlySet<bigint>;
+  readonly #previous: bigint | undefined;
+
+  /** All of `lower..upper`, before any guess. */
+  constructor(
+    lower: bigint,
+    upper: bigint,
+    ruledOut: ReadonlySet<bigint> = new Set(),
+    previous?: bigint,
+  ) {
+    this.lower = lower;
+    this.upper = upper;
+    this.#ruledOut = ruledOut;
+    this.#previous = previous;
+  }
+
+  /** How many numbers are still possible. */
+  get size(): bigint {
+    if (this.lower > this.upper) return 0n;
+    let out = 0n;
+    for (const n of this.#ruledOut) if (n >= this.lower && n <= this.upper) out++;
+    return this.upper - this.lower + 1n - out;
+  }
+
+  /**
+   * What is still possible after answering `decision` for `guess`, by the
+   * decision rule against the previous guess; `undefined` when nothing would be.
+   */
+  after(guess: bigint, decision: Decision): Candidates | undefined {
+    let lower = this.lower;
+    let upper = this.upper;
+    const previous = this.#previous;
+    if (decision === "Correct") {
+      lower = upper = guess;
+    } else if (previous === undefined || previous === guess) {
+      // The rule says Unsure when there is nothing to compare with.
+      if (decision !== "Unsure") return undefined;
+    } else {
+      const sum = guess + previous;
+      const above = half(sum) + 1n; // every s with |guess - s| < |previous - s|, if guess > previous
+      const below = -half(-sum) - 1n; // ... if guess < previous
+      const closer = decision === "Warmer";
+      if (decision === "Unsure") {
+        if (sum % 2n !== 0n) return undefined;
+        lower = upper = sum / 2n;
+      } else if ((guess > previous) === closer) {
+        if (above > lower) lower = above;
+      } else if (below < upper) {
+        upper = below;
+      }
+    }
+    const ruledOut = decision === "Correct" ? this.#ruledOut : new Set(this.#ruledOut).add(guess);
+    if (this.lower > lower) lower = this.lower;
+    if (this.upper < upper) upper = this.upper;
+    // Shown as the range left: the ends step past the guesses ruled out.
+    while (lower <= upper && ruledOut.has(lower)) lower++;
+    while (lower <= upper && ruledOut.has(upper)) upper--;
+    const next = new Candidates(lower, upper, ruledOut, guess);
+    return next.size > 0n ? next : undefined;
+  }
+}
+
+const ANSWERS: Readonly<Record<string, Decision>> = {
+  w: "Warmer",
+  warmer: "Warmer",
+  c: "Colder",
+  colder: "Colder",
+  u: "Unsure",
+  unsure: "Unsure",
+  y: "Correct",
+  yes: "Correct",
+  correct: "Correct",
+};
+
+/** Reads a person's answer: a key or a decision word, in any case. */
+export function parseAnswer(text: string): Decision | undefined {
+  const key = text.trim().toLowerCase();
+  return Object.hasOwn(ANSWERS, key) ? ANSWERS[key] : undefined;
+}
+
+/** Where the game talks to the person. */
+export interface Console {
+  /** Shows text, as it is (prompts end with no newline). */
+  write(text: string): void;
+  /** The person's next line, or `undefined` once input has ended. */
+  read(): Promise<string | undefined>;
+}
+
+/**
+ * Plays one game with a person holding the secret.
+ *
+ * @returns How many guesses it took, or `undefined` if not found within `count`.
+ */
+export async function play(
+  game: GameSession,
+  count: number,
+  io: Console,
+  messages: Messages,
+  colour: boolean,
+): Promise<number | undefined> {
+  io.write(messages.playBanner(game.lower, game.upper) + "\n");
+  let candidates = new Candidates(game.lower, game.upper);
+  let guesses = 0;
+  for await (const n of game.requestNumbers(count)) {
+    guesses++;
+    while (true) {
+      io.write(messages.prompt(guesses, n, candidates.lower, candidates.upper));
+      const line = await io.read();
+      if (line === undefined) throw new Error(messages.inputEnded);
+      const decision = parseAnswer(line);
+      if (decision === undefined) {
+        io.write(messages.unknownAnswer(line.trim()) + "\n");
+        continue;
+      }
+      const next = candidates.after(n, decision);
+      if (next === undefined) {
+        io.write(messages.contradiction(decisionWord(messages, decision, colour), n) + "\n");
+        continue;
+      }
+      candidates = next;
+      io.write(messages.client(n, decisionWord(messages, decision, colour)) + "\n");
+      await game.report(n, decision);
+      if (decision === "Correct") {
+        io.write(messages.won(n, guesses) + "\n");
+        return guesses;
+      }
+      break;
+    }
+  }
+  io.write(messages.gaveUp(guesses) + "\n");
+  return undefined;
+}

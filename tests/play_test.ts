@@ -1,0 +1,153 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { Candidates, parseAnswer, play } from "../_play.ts";
+import { MESSAGES } from "../_messages.ts";
+import { Client } from "../client.ts";
+import { decide, type Decision } from "../protocol.ts";
+import { serve, serveConnection } from "../server.ts";
+import { RUNTIME, runtimeCommand } from "./_helpers.ts";
+
+describe("Candidates", () => {
+  test("honest answers are never refused and always keep the secret, over every game of 1..9", () => {
+    // Every secret, against every order of the first four guesses of 1..9 taken three at a time.
+    for (let secret = 1n; secret <= 9n; secret++) {
+      for (let a = 1n; a <= 9n; a++) {
+        for (let b = 1n; b <= 9n; b++) {
+          for (let c = 1n; c <= 9n; c++) {
+            let candidates: Candidates | undefined = new Candidates(1n, 9n);
+            let previous: bigint | undefined;
+            for (const guess of [a, b, c]) {
+              const outcome = decide(secret, guess, previous);
+              previous = outcome.distance;
+              candidates = candidates!.after(guess, outcome.decision);
+              assert.ok(
+                candidates,
+                `secret ${secret}, guesses ${a} ${b} ${c}: refused at ${guess}`,
+              );
+              assert.ok(candidates.lower <= secret && secret <= candidates.upper);
+              if (outcome.decision === "Correct") break;
+            }
+          }
+        }
+      }
+    }
+  });
+
+  test("refuses what no secret could give: Warmer first, Unsure between odd neighbours, Correct on a ruled-out number", () => {
+    const start = new Candidates(1n, 10n);
+    assert.equal(start.after(5n, "Warmer"), undefined);
+    assert.equal(start.after(5n, "Colder"), undefined);
+    const unsure = start.after(4n, "Unsure")!;
+    assert.equal(unsure.after(5n, "Unsure"), undefined, "4 and 5 have no integer midpoint");
+    assert.equal(unsure.after(4n, "Correct"), undefined, "4 was ruled out");
+    const narrowed = unsure.after(8n, "Warmer")!;
+    assert.deepEqual([narrowed.lower, narrowed.upper], [7n, 10n]);
+    assert.equal(narrowed.after(1n, "Warmer"), undefined, "1 is farther than 8 from all of 7..10");
+  });
+
+  test("works with negative numbers and huge ones", () => {
+    const c = new Candidates(-(10n ** 30n), 10n ** 30n).after(-1n, "Unsure")!.after(1n, "Colder")!;
+    assert.deepEqual([c.lower, c.upper], [-(10n ** 30n), -1n - 1n]);
+  });
+});
+
+test("parseAnswer() takes keys and words in any case", () => {
+  const cases: [string, Decision | undefined][] = [
+    ["w", "Warmer"],
+    [" Colder ", "Colder"],
+    ["U", "Unsure"],
+    ["y", "Correct"],
+    ["correct", "Correct"],
+    ["hot", undefined],
+    ["", undefined],
+  ];
+  for (const [text, expected] of cases) assert.equal(parseAnswer(text), expected, text);
+});
+
+test("play() refuses a contradictory answer, takes the next, and counts the guesses", async () => {
+  const a = new TransformStream<Uint8Array, Uint8Array>();
+  const b = new TransformStream<Uint8Array, Uint8Array>();
+  const served = serveConnection({ readable: a.readable, writable: b.writable }, { quiet: true });
+  const client = new Client({ readable: b.readable, writable: a.writable });
+  const secret = 37n;
+  const shown: string[] = [];
+  let previous: bigint | undefined;
+  let last: bigint | undefined;
+  let lied = false;
+  let guesses = 0;
+  const io = {
+    write: (text: string) => {
+      shown.push(text);
+      const match = text.match(/^Guess (\d+): (\d+) /);
+      if (match) last = BigInt(match[2]);
+    },
+    read: () => {
+      // The first answer is a contradiction (Warmer, with nothing to compare
+      // with); then honest.
+      if (!lied) {
+        lied = true;
+        return Promise.resolve("w");
+      }
+      const outcome = decide(secret, last!, previous);
+      previous = outcome.distance;
+      guesses++;
+      return Promise.resolve(outcome.decision.toLowerCase());
+    },
+  };
+  let result: number | undefined;
+  {
+    await using game = await client.session(1, 50);
+    result = await play(game, 100, io, MESSAGES.en, false);
+  }
+  await client.close();
+  await served;
+  assert.equal(result, guesses);
+  assert.ok(shown.some((line) => /contradicts your earlier answers/.test(line)), shown.join(""));
+  assert.equal(shown.at(-1), `Found it: 37, in ${guesses} guess${guesses === 1 ? "" : "es"}.\n`);
+});
+
+test(`client.ts --play on ${RUNTIME} is played through piped input, contradiction included`, async () => {
+  await using server = await serve({ port: 0, quiet: true });
+  const [command, args] = runtimeCommand("client.ts", [
+    "--port",
+    String(server.addr.port),
+    "--play",
+    "--lower",
+    "1",
+    "--upper",
+    "20",
+    "--lang",
+    "en",
+  ]);
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const secret = 13n;
+  let previous: bigint | undefined;
+  let output = "";
+  let lied = false;
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (text: string) => stderr += text);
+  child.stdout.setEncoding("utf8").on("data", (text: string) => {
+    output += text;
+    const prompts = [...output.matchAll(/Guess \d+: (\d+) [^\n]*w\/c\/u\/y\? $/g)];
+    if (prompts.length === 0) return;
+    const guess = BigInt(prompts[0][1]);
+    output = "";
+    if (!lied) {
+      lied = true;
+      child.stdin.write("warmer\n"); // contradicts: nothing to compare the first guess with
+      return;
+    }
+    const outcome = decide(secret, guess, previous);
+    previous = outcome.distance;
+    const keys = { Warmer: "w", Colder: "c", Unsure: "u", Correct: "y" } as const;
+    child.stdin.write(keys[outcome.decision] + "\n");
+  });
+  const all: string[] = [];
+  child.stdout.on("data", (text: string) => all.push(text));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const text = all.join("");
+  assert.equal(code, 0, stderr + text);
+  assert.match(text, /contradicts your earlier answers/);
+  assert.match(text, /Found it: 13, in \d+ guess/);
+});
