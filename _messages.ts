@@ -16,7 +16,6 @@ export interface Messages {
   banner(lower: bigint, upper: bigint, secret: bigint): string;
   client(n: bigint, decision: string): string;
   server(n: bigint, decision: string): string;
-  listening(hostname: string, port: number): string;
   decision: Readonly<Record<Decision, string>>;
   playBanner(lower: bigint, upper: bigint): string;
   prompt(count: number, n: bigint, lower: bigint, upper: bigint): string;
@@ -32,7 +31,6 @@ const en: Messages = {
     `Guess a number between ${lower} and ${upper}! Shhhhh, it's ${secret}.`,
   client: (n, decision) => `Client: ${n} is ${decision}`,
   server: (n, decision) => `Server: ${n} is ${decision}`,
-  listening: (hostname, port) => `Listening on ${hostname}:${port}`,
   decision: { Warmer: "Warmer", Colder: "Colder", Unsure: "Unsure", Correct: "Correct" },
   playBanner: (lower, upper) =>
     `Think of a number between ${lower} and ${upper}; the server will guess it.\n` +
@@ -52,7 +50,6 @@ const ko: Messages = {
     `${lower}부터 ${upper}까지 숫자 하나를 맞혀 보세요! 쉿, 비밀 숫자는 ${secret}입니다.`,
   client: (n, decision) => `클라이언트: ${n}, ${decision}`,
   server: (n, decision) => `서버: ${n}, ${decision}`,
-  listening: (hostname, port) => `${hostname}:${port}에서 기다리는 중`,
   decision: { Warmer: "더 가까워요", Colder: "더 멀어요", Unsure: "모르겠어요", Correct: "정답" },
   playBanner: (lower, upper) =>
     `${lower}부터 ${upper}까지 숫자 하나를 생각하세요. 서버가 맞혀 봅니다.\n` +

@@ -58,6 +58,12 @@ export interface GameServerOptions {
    */
   log?: (line: string) => void;
   /**
+   * Called for each report in place of the `Server: N is Decision` line, to
+   * show reports another way (another language, a tally). Not called when
+   * `quiet` is set.
+   */
+  onReport?: (guess: bigint, decision: Decision) => void;
+  /**
    * The most bytes a line may have, its terminator not counted. A longer line
    * is answered with `ERROR line-too-long` and the connection closed.
    *
@@ -150,9 +156,8 @@ class Context implements ConnectionContext {
     this.game = {
       strategy: STRATEGIES[strategy],
       random: options.random ?? Math.random,
-      report: options.quiet
-        ? undefined
-        : (guess: bigint, decision: Decision) => log(`Server: ${guess} is ${decision}`),
+      report: options.quiet ? undefined : options.onReport ??
+        ((guess: bigint, decision: Decision) => log(`Server: ${guess} is ${decision}`)),
     };
     this.maxLineBytes = check("maxLineBytes", options.maxLineBytes ?? 4096, 1);
   }

@@ -95,6 +95,28 @@ describe(`the programs on ${RUNTIME}`, () => {
     assert.deepEqual(serverReports(logged), english);
   });
 
+  test("server.ts --lang ko logs each report in Korean", async () => {
+    const [command, args] = runtimeCommand("server.ts", ["--port", "0", "--lang", "ko"]);
+    await using server = new Running(command, args);
+    const port = await server.port();
+    const client = await program("client.ts", "--port", String(port), "--lang", "en");
+    assert.equal(client.code, 0, client.stderr);
+    const guesses = checkDemoOutput(client.stdout);
+    const korean: Record<string, string> = {
+      Warmer: "더 가까워요",
+      Colder: "더 멀어요",
+      Unsure: "모르겠어요",
+      Correct: "정답",
+    };
+    const expected = guesses.map((line) => {
+      const [, n, decision] = line.match(/^Client: (-?\d+) is (\w+)$/)!;
+      return `서버: ${n}, ${korean[decision]}`;
+    });
+    await server.waitFor(new RegExp(`^${expected.at(-1)}$`));
+    assert.deepEqual(server.lines.filter((line) => line.startsWith("서버: ")), expected);
+    assert.equal(await server.stop("SIGINT"), 0);
+  });
+
   for (const file of ["server.ts", "client.ts"]) {
     test(`${file} --help prints usage and exits 0`, async () => {
       const result = await program(file, "--help");
