@@ -8,6 +8,9 @@ import { integer, parseFlags, UsageError } from "./_cli.ts";
 import { decisionWord, language, MESSAGES, useColour } from "./_messages.ts";
 import { serve, type StrategyName } from "./server.ts";
 import { getRuntime } from "./_transport/mod.ts";
+import { startWorker, type Worker } from "./_workers.ts";
+import { availableParallelism } from "node:os";
+import process from "node:process";
 
 const USAGE = `Usage: server.ts [options]
 
@@ -23,6 +26,9 @@ Options:
   --max-connections N      connections open at once (default 10000)
   --idle-timeout SECONDS   close a connection silent this long; 0 never (default 300)
   --shutdown-timeout SECONDS  wait this long for connections on shutdown (default 5)
+  --workers N              server processes on the port; 0 is one per core (default 1)
+                           (on Deno: run with -A --unstable-net)
+  --reuse-port             share the port with other processes (--workers does)
   -h, --help               show this help
 
 Prints 'Listening on HOST:PORT' once it listens; stops on SIGINT or SIGTERM.
@@ -40,6 +46,8 @@ export async function main(args: string[]): Promise<number> {
     "max-connections": { type: "string", default: "10000" },
     "idle-timeout": { type: "string", default: "300" },
     "shutdown-timeout": { type: "string", default: "5" },
+    workers: { type: "string", default: "1" },
+    "reuse-port": { type: "boolean", default: false },
   }, args);
   if (flags === undefined) return 0;
   let messages;
@@ -53,7 +61,9 @@ export async function main(args: string[]): Promise<number> {
   if (strategy !== "random") {
     throw new UsageError(`--strategy must be random, got ${JSON.stringify(strategy)}`);
   }
+  const workers = integer("workers", flags.workers as string, 0, 1024) || availableParallelism();
   const server = await serve({
+    reusePort: workers > 1 || flags["reuse-port"] as boolean,
     hostname: flags.hostname as string,
     port: integer("port", flags.port as string, 0, 65535),
     strategy: strategy as StrategyName,
@@ -65,10 +75,34 @@ export async function main(args: string[]): Promise<number> {
     idleTimeout: integer("idle-timeout", flags["idle-timeout"] as string, 0) * 1000,
     shutdownTimeout: integer("shutdown-timeout", flags["shutdown-timeout"] as string, 0) * 1000,
   });
+  const children: Worker[] = [];
+  const stopAll = () => {
+    for (const child of children) child.stop();
+    void server.close();
+  };
+  const stop = (await getRuntime()).onSignal(stopAll);
+  try {
+    const copied = Object.entries(flags).flatMap(([name, value]) =>
+      ["port", "workers", "reuse-port", "quiet", "help"].includes(name) || value === undefined
+        ? []
+        : [`--${name}`, String(value)]
+    );
+    if (flags.quiet) copied.push("--quiet");
+    for (let i = 1; i < workers; i++) {
+      const args = [...copied, "--port", String(server.addr.port), "--reuse-port"];
+      children.push(await startWorker(args));
+    }
+  } catch (error) {
+    stopAll();
+    throw error;
+  }
   // Not translated: scripts and tests read this line for the port.
   console.log(`Listening on ${server.addr.hostname}:${server.addr.port}`);
-  const stop = (await getRuntime()).onSignal(() => void server.close());
+  if (workers > 1) {
+    console.log(`Workers: ${[process.pid, ...children.map((c) => c.pid)].join(" ")}`);
+  }
   await server.finished;
+  await Promise.all(children.map((child) => child.exited));
   stop();
   return 0;
 }

@@ -108,6 +108,13 @@ export interface ServeOptions extends GameServerOptions {
   shutdownTimeout?: number;
   /** Closes the server when aborted. */
   signal?: AbortSignal;
+  /**
+   * Lets several processes listen on the same port, the kernel spreading
+   * connections among them (Linux `SO_REUSEPORT`).
+   *
+   * @default {false}
+   */
+  reusePort?: boolean;
 }
 
 /** A listening server. */
@@ -285,7 +292,7 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
   options.signal?.throwIfAborted();
   const runtime = await getRuntime();
   const listener = await runtime.listen(
-    { hostname: options.hostname ?? "127.0.0.1", port },
+    { hostname: options.hostname ?? "127.0.0.1", port, reusePort: options.reusePort ?? false },
     (socket) => {
       if (context.connections.size >= maxConnections) {
         socket.write(formatError("busy", `Too many connections (${maxConnections})`) + "\n");

@@ -19,7 +19,7 @@ step "deno lint" "$bin/deno" lint
 step "deno check" "$bin/deno" check mod.ts _server_cli.ts _client_cli.ts tests/ bench/
 step "deno doc --lint" "$bin/deno" doc --lint mod.ts server.ts client.ts protocol.ts
 step "deno publish --dry-run" "$bin/deno" publish --dry-run --allow-dirty
-step "tests on Deno, and doc tests" "$bin/deno" test --allow-net --allow-run --allow-read --allow-env --doc
+step "tests on Deno, and doc tests" "$bin/deno" test -A --doc
 step "tests on Bun" "$bin/bun" test tests/ bench/
 step "tests on Node" "$bin/node" --test tests/*_test.ts bench/*_test.ts
 
