@@ -24,6 +24,7 @@ Options:
   --lang en|ko             language of the messages (default from LANG, else en)
   --max-line-bytes N       longest line accepted (default 4096)
   --max-connections N      connections open at once (default 10000)
+  --max-pending-bytes N    replies waiting for a peer before it is not read (default 65536)
   --idle-timeout SECONDS   close a connection silent this long; 0 never (default 300)
   --shutdown-timeout SECONDS  wait this long for connections on shutdown (default 5)
   --workers N              server processes on the port; 0 is one per core (default 1)
@@ -45,6 +46,7 @@ export async function main(args: string[]): Promise<number> {
     "max-line-bytes": { type: "string", default: "4096" },
     "max-connections": { type: "string", default: "10000" },
     "idle-timeout": { type: "string", default: "300" },
+    "max-pending-bytes": { type: "string", default: "65536" },
     "shutdown-timeout": { type: "string", default: "5" },
     workers: { type: "string", default: "1" },
     "reuse-port": { type: "boolean", default: false },
@@ -72,6 +74,7 @@ export async function main(args: string[]): Promise<number> {
       console.log(messages.server(guess, decisionWord(messages, decision, colour))),
     maxLineBytes: integer("max-line-bytes", flags["max-line-bytes"] as string, 1),
     maxConnections: integer("max-connections", flags["max-connections"] as string, 1),
+    maxPendingBytes: integer("max-pending-bytes", flags["max-pending-bytes"] as string, 1),
     idleTimeout: integer("idle-timeout", flags["idle-timeout"] as string, 0) * 1000,
     shutdownTimeout: integer("shutdown-timeout", flags["shutdown-timeout"] as string, 0) * 1000,
   });

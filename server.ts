@@ -109,6 +109,13 @@ export interface ServeOptions extends GameServerOptions {
   /** Closes the server when aborted. */
   signal?: AbortSignal;
   /**
+   * Bytes of replies that may wait to be written to a peer that does not read
+   * them before the server stops reading from that peer, until they drain.
+   *
+   * @default {65536}
+   */
+  maxPendingBytes?: number;
+  /**
    * Lets several processes listen on the same port, the kernel spreading
    * connections among them (Linux `SO_REUSEPORT`).
    *
@@ -195,6 +202,7 @@ class GameServer implements Server {
   #listener: Listener;
   #shutdownTimeout: number;
   #sweeper: ReturnType<typeof setInterval> | undefined;
+  #interval: number;
   #stopSignal: () => void;
   #closing: Promise<void> | undefined;
   #finish!: () => void;
@@ -210,9 +218,8 @@ class GameServer implements Server {
     this.addr = { hostname: listener.hostname, port: listener.port };
     this.finished = new Promise((resolve) => this.#finish = resolve);
     const idle = options.idleTimeout;
-    if (idle > 0) {
-      this.#sweeper = setInterval(() => this.#sweep(idle), Math.max(10, Math.min(1000, idle / 4)));
-    }
+    this.#interval = Math.max(10, Math.min(1000, idle / 4));
+    if (idle > 0) this.#sweeper = setInterval(() => this.#sweep(idle), this.#interval);
     const onAbort = () => void this.close();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     this.#stopSignal = () => options.signal?.removeEventListener("abort", onAbort);
@@ -225,8 +232,10 @@ class GameServer implements Server {
   #sweep(idle: number): void {
     const now = this.#context.now = performance.now();
     for (const connection of this.#context.connections) {
-      if (now - connection.lastActive > idle) {
-        connection.closeWith("idle", `No line for ${Math.round(idle / 1000)} s`);
+      // lastActive is the sweep's clock at the last chunk: up to one interval
+      // old, so a connection is never cut early, at most one interval late.
+      if (now - connection.lastActive > idle + this.#interval) {
+        connection.closeWith("idle", `No line for ${idle} ms`);
       }
     }
   }
@@ -292,7 +301,12 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
   options.signal?.throwIfAborted();
   const runtime = await getRuntime();
   const listener = await runtime.listen(
-    { hostname: options.hostname ?? "127.0.0.1", port, reusePort: options.reusePort ?? false },
+    {
+      hostname: options.hostname ?? "127.0.0.1",
+      port,
+      reusePort: options.reusePort ?? false,
+      highWaterMark: check("maxPendingBytes", options.maxPendingBytes ?? 65_536, 1),
+    },
     (socket) => {
       if (context.connections.size >= maxConnections) {
         socket.write(formatError("busy", `Too many connections (${maxConnections})`) + "\n");

@@ -52,9 +52,11 @@ class State implements Socket {
   #queued = 0;
   #ending = false;
   #failure: Error | undefined;
+  #highWaterMark: number;
 
-  constructor(bun: BunSocket, open: Open) {
+  constructor(bun: BunSocket, open: Open, highWaterMark: number) {
     this.#bun = bun;
+    this.#highWaterMark = highWaterMark;
     bun.data = this;
     bun.setNoDelay(true);
     this.handlers = open(this);
@@ -71,7 +73,7 @@ class State implements Socket {
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
     this.#queue.push(bytes);
     this.#queued += bytes.length;
-    return this.#queued < HIGH_WATER_MARK;
+    return this.#queued < this.#highWaterMark;
   }
 
   pause(): void {
@@ -92,7 +94,7 @@ class State implements Socket {
   }
 
   drain(): void {
-    const full = this.#queued >= HIGH_WATER_MARK;
+    const full = this.#queued >= this.#highWaterMark;
     while (this.#queue.length > 0) {
       const bytes = this.#queue[0];
       const written = this.#bun.write(bytes);
@@ -118,9 +120,9 @@ class State implements Socket {
   }
 }
 
-function handler(open: Open): BunSocketHandler {
+function handler(open: Open, highWaterMark = HIGH_WATER_MARK): BunSocketHandler {
   return {
-    open: (bun) => void new State(bun, open),
+    open: (bun) => void new State(bun, open, highWaterMark),
     data: (bun, chunk) => bun.data.handlers?.data(chunk),
     drain: (bun) => bun.data.drain(),
     end: (bun) => bun.data.handlers?.end(),
@@ -136,7 +138,7 @@ export const runtime: Runtime = {
       hostname: options.hostname,
       port: options.port,
       reusePort: options.reusePort,
-      socket: handler(open),
+      socket: handler(open, options.highWaterMark),
     });
     return Promise.resolve({
       hostname: listener.hostname,

@@ -12,7 +12,7 @@ import { HIGH_WATER_MARK, type Open, type Runtime, type Socket } from "./types.t
 const READ_SIZE = 16 * 1024;
 const encoder = new TextEncoder();
 
-function wrap(conn: Deno.TcpConn, open: Open): Socket {
+function wrap(conn: Deno.TcpConn, open: Open, highWaterMark: number): Socket {
   let queue: Uint8Array[] = [];
   let queued = 0;
   let writing = false;
@@ -36,7 +36,7 @@ function wrap(conn: Deno.TcpConn, open: Open): Socket {
     let full = false;
     try {
       while (queue.length > 0) {
-        full ||= queued >= HIGH_WATER_MARK;
+        full ||= queued >= highWaterMark;
         const bytes = queue.length === 1 ? queue[0] : concat(queue, queued);
         queue = [];
         queued = 0;
@@ -61,7 +61,7 @@ function wrap(conn: Deno.TcpConn, open: Open): Socket {
       queue.push(bytes);
       queued += bytes.length;
       if (!writing) void flush();
-      return queued < HIGH_WATER_MARK;
+      return queued < highWaterMark;
     },
     pause: () => paused = true,
     resume() {
@@ -135,7 +135,14 @@ export const runtime: Runtime = {
           await new Promise((resolve) => setTimeout(resolve, 50));
           continue;
         }
-        wrap(conn, open);
+        try {
+          wrap(conn, open, options.highWaterMark ?? HIGH_WATER_MARK);
+        } catch {
+          // One connection failed to start (it closed at once): go on accepting.
+          try {
+            conn.close();
+          } catch { /* already closed */ }
+        }
       }
     })();
     const addr = listener.addr;
@@ -147,7 +154,7 @@ export const runtime: Runtime = {
   },
   async connect(options, open) {
     const conn = await Deno.connect({ hostname: options.hostname, port: options.port });
-    return wrap(conn, open);
+    return wrap(conn, open, HIGH_WATER_MARK);
   },
   onSignal(listener) {
     Deno.addSignalListener("SIGINT", listener);

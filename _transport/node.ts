@@ -9,9 +9,9 @@ import { createConnection, createServer, type Socket as NetSocket } from "node:n
 import process from "node:process";
 import { HIGH_WATER_MARK, type Open, type Runtime, type Socket } from "./types.ts";
 
-function wrap(net: NetSocket, open: Open): Socket {
+function wrap(net: NetSocket, open: Open, highWaterMark: number): Socket {
   const socket: Socket = {
-    write: (data) => net.write(data) && net.writableLength < HIGH_WATER_MARK,
+    write: (data) => net.write(data) && net.writableLength < highWaterMark,
     pause: () => net.pause(),
     resume: () => net.resume(),
     end: () => net.end(() => net.destroy()),
@@ -31,7 +31,10 @@ function wrap(net: NetSocket, open: Open): Socket {
 /** Node's adapter. */
 export const runtime: Runtime = {
   listen(options, open) {
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, (net) => wrap(net, open));
+    const server = createServer(
+      { allowHalfOpen: true, noDelay: true },
+      (net) => wrap(net, open, options.highWaterMark ?? HIGH_WATER_MARK),
+    );
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(
@@ -57,7 +60,7 @@ export const runtime: Runtime = {
       net.once("error", reject);
       net.once("connect", () => {
         net.off("error", reject);
-        resolve(wrap(net, open));
+        resolve(wrap(net, open, HIGH_WATER_MARK));
       });
     });
   },

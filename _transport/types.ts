@@ -47,6 +47,8 @@ export interface ListenOptions {
   readonly port: number;
   /** Lets several processes bind the same port (Linux `SO_REUSEPORT`). */
   readonly reusePort?: boolean;
+  /** Bytes queued for a socket before its `write` returns `false`; {@linkcode HIGH_WATER_MARK} if left out. */
+  readonly highWaterMark?: number;
 }
 
 /** A bound, accepting listener. */
@@ -77,5 +79,5 @@ export interface Runtime {
   onSignal(listener: () => void): () => void;
 }
 
-/** Queued writes count against this many bytes before `write` returns `false`. */
+/** Queued writes count against this many bytes before `write` returns `false`, unless set. */
 export const HIGH_WATER_MARK = 64 * 1024;
