@@ -24,7 +24,9 @@ export interface Worker {
 function self(args: string[]): [string, string[]] {
   const url = new URL("./server.ts", import.meta.url);
   const script = url.protocol === "file:" ? fileURLToPath(url) : url.href;
-  const runtime = "Deno" in globalThis ? ["run", "--allow-net", "--unstable-net", script] : [script];
+  const runtime = "Deno" in globalThis
+    ? ["run", "--allow-net", "--unstable-net", script]
+    : [script];
   return [process.execPath, [...runtime, ...args]];
 }
 
