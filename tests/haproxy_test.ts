@@ -1,0 +1,74 @@
+/** deploy/haproxy.cfg, run as it is with its ports replaced, in front of two servers. */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect } from "../client.ts";
+import { serve } from "../server.ts";
+import { ROOT, Running } from "./_helpers.ts";
+
+const skip = spawnSync("haproxy", ["-v"]).status === 0
+  ? false
+  : "haproxy is absent (Debian's haproxy package; .ci/run installs it)";
+
+/** A port free right now: bound on port 0, read back, released for HAProxy. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const port = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+test("deploy/haproxy.cfg spreads games over two servers, every game played whole", {
+  skip,
+  timeout: 60_000,
+}, async () => {
+  const reports = [0, 0];
+  await using one = await serve({ port: 0, log: () => reports[0]++ });
+  await using two = await serve({ port: 0, log: () => reports[1]++ });
+  const front = await freePort();
+  const config = readFileSync(join(ROOT, "deploy", "haproxy.cfg"), "utf8")
+    .replace("127.0.0.1:4321", `127.0.0.1:${front}`)
+    .replace("127.0.0.1:4331", `127.0.0.1:${one.addr.port}`)
+    .replace("127.0.0.1:4332", `127.0.0.1:${two.addr.port}`);
+  const dir = mkdtempSync(join(tmpdir(), "warmer-colder-"));
+  try {
+    const file = join(dir, "haproxy.cfg");
+    writeFileSync(file, config);
+    assert.equal(spawnSync("haproxy", ["-c", "-q", "-f", file]).status, 0, "the config is invalid");
+    await using proxy = new Running("haproxy", ["-db", "-f", file]);
+    // HAProxy says nothing when it listens: try until it answers, boundedly.
+    let client;
+    for (let attempt = 0; client === undefined; attempt++) {
+      try {
+        client = await connect({ port: front, timeout: 5_000 });
+      } catch (error) {
+        if (attempt > 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    await client.close();
+    const clients = await Promise.all(
+      Array.from({ length: 20 }, () => connect({ port: front, timeout: 5_000 })),
+    );
+    for (const [i, c] of clients.entries()) {
+      await using game = await c.session(1, 10, 1 + (i % 10));
+      let last;
+      for await (const n of game.requestNumbers(10)) last = await game.reportOutcome(n);
+      assert.equal(last, "Correct");
+    }
+    await Promise.all(clients.map((c) => c.close()));
+    assert.ok(reports[0] > 0 && reports[1] > 0, `reports per server: ${reports}`);
+    void proxy;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
