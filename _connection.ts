@@ -18,6 +18,8 @@ export interface ConnectionContext {
   readonly game: GameOptions;
   /** The most bytes a line may have. */
   readonly maxLineBytes: number;
+  /** Decodes a line's UTF-8, refusing bad bytes (stateless, so shared). */
+  readonly decoder: TextDecoder;
   /** The server's coarse clock, in milliseconds, for idle checks. */
   readonly now: number;
   /** Called once when the connection has closed. */
@@ -32,7 +34,6 @@ export class Connection implements SocketHandlers, LineSink {
   #context: ConnectionContext;
   #game: Game;
   #splitter: LineSplitter;
-  #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   #out = "";
   #paused = false;
   #closing = false;
@@ -64,7 +65,7 @@ export class Connection implements SocketHandlers, LineSink {
     if (this.#closing || start === end) return;
     let text: string;
     try {
-      text = this.#decoder.decode(bytes.subarray(start, end));
+      text = this.#context.decoder.decode(bytes.subarray(start, end));
     } catch {
       this.#error("bad-utf8", "Line is not valid UTF-8");
       return;

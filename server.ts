@@ -153,6 +153,7 @@ function check(name: string, value: number, min: number): number {
 class Context implements ConnectionContext {
   readonly game: ConnectionContext["game"];
   readonly maxLineBytes: number;
+  readonly decoder: TextDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   readonly connections: Set<Connection> = new Set();
   now: number = performance.now();
   #waiting: (() => void)[] = [];

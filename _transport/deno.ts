@@ -9,7 +9,11 @@
 
 import { HIGH_WATER_MARK, type Open, type Runtime, type Socket } from "./types.ts";
 
-const READ_SIZE = 16 * 1024;
+// A connection's read buffer starts small, so that thousands of idle
+// connections (each with a read pending) cost little, and doubles each time
+// a read fills it, up to the most a busy connection needs.
+const FIRST_READ_SIZE = 512;
+const MOST_READ_SIZE = 16 * 1024;
 const encoder = new TextEncoder();
 
 function wrap(conn: Deno.TcpConn, open: Open, highWaterMark: number): Socket {
@@ -80,7 +84,7 @@ function wrap(conn: Deno.TcpConn, open: Open, highWaterMark: number): Socket {
   const handlers = open(socket);
 
   (async () => {
-    const buffer = new Uint8Array(READ_SIZE);
+    let buffer = new Uint8Array(FIRST_READ_SIZE);
     try {
       while (!closed) {
         if (paused) {
@@ -94,6 +98,7 @@ function wrap(conn: Deno.TcpConn, open: Open, highWaterMark: number): Socket {
           return;
         }
         handlers.data(buffer.subarray(0, n));
+        if (n === buffer.length && n < MOST_READ_SIZE) buffer = new Uint8Array(n * 2);
       }
     } catch (error) {
       close(closed ? undefined : error);
