@@ -19,7 +19,8 @@ Serves the warmer-colder game: the server guesses, clients answer.
 Options:
   --hostname HOST          address to listen on (default 127.0.0.1)
   --port PORT              port to listen on; 0 picks a free one (default 4321)
-  --strategy NAME          how to guess: random (default)
+  --strategy NAME          how to guess: random (default, as the reference), or smart
+                           (listens to Warmer and Colder: W + 1 guesses at most)
   --quiet                  no 'Server: N is Decision' line per report
   --lang en|ko             language of the messages (default from LANG, else en)
   --max-line-bytes N       longest line accepted (default 4096)
@@ -60,8 +61,8 @@ export async function main(args: string[]): Promise<number> {
   }
   const colour = useColour();
   const strategy = flags.strategy as string;
-  if (strategy !== "random") {
-    throw new UsageError(`--strategy must be random, got ${JSON.stringify(strategy)}`);
+  if (strategy !== "random" && strategy !== "smart") {
+    throw new UsageError(`--strategy must be random or smart, got ${JSON.stringify(strategy)}`);
   }
   const workers = integer("workers", flags.workers as string, 0, 1024) || availableParallelism();
   const server = await serve({

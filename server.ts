@@ -34,7 +34,9 @@ export type { StrategyName } from "./_strategy/mod.ts";
 /** Settings of a server's games and limits, for {@linkcode serve} and {@linkcode serveConnection}. */
 export interface GameServerOptions {
   /**
-   * How the server picks its guesses: `random` plays as the reference does.
+   * How the server picks its guesses: `random` plays as the reference does;
+   * `smart` narrows the candidates with every report and finds any number of
+   * a range of N within W + 1 guesses (the largest W with 2^W <= 3N).
    *
    * @default {"random"}
    */

@@ -56,3 +56,37 @@ describe(`conformance with the reference on ${RUNTIME}`, () => {
     });
   }
 });
+
+/** The largest W with 2^W <= 3N. */
+function bound(size: bigint): number {
+  let w = 0;
+  while (2n ** BigInt(w + 1) <= 3n * size) w++;
+  return w;
+}
+
+describe(`the smart strategy against the reference clients on ${RUNTIME}`, () => {
+  for (const mode of ["threaded-client", "async-client"]) {
+    test(
+      `the reference ${mode} is found within W + 1 guesses in each demo game`,
+      { skip },
+      async () => {
+        await using server = await serve({ port: 0, strategy: "smart", quiet: true });
+        for (let round = 0; round < 5; round++) {
+          const client = await run("python3", [ref.path!, mode, String(server.addr.port)]);
+          assert.equal(client.code, 0, client.stderr);
+          const guesses = checkDemoOutput(client.stdout);
+          // The first game (1..5, five guesses) always ends Correct.
+          const first = guesses.findIndex((line) => line.endsWith(" is Correct")) + 1;
+          const games = [guesses.slice(0, first), guesses.slice(first)];
+          for (const [i, [lower, upper]] of [[1n, 5n], [10n, 15n]].entries()) {
+            assert.ok(games[i].at(-1)?.endsWith(" is Correct"), `game ${i + 1}: ${games[i]}`);
+            assert.ok(
+              games[i].length <= bound(upper - lower + 1n) + 1,
+              `game ${i + 1}: ${games[i]}`,
+            );
+          }
+        }
+      },
+    );
+  }
+});
