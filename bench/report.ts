@@ -1,0 +1,225 @@
+/**
+ * Markdown for the benchmark's results (bench/run.ts): the machine, the
+ * throughput table with each figure's ratio to the reference, the per-run
+ * spread, the load generator's ceiling, and the idle-connection footprint.
+ *
+ * @module
+ */
+
+/** Where and how the benchmark ran. */
+export interface Machine {
+  command: string;
+  date: string;
+  nproc: number;
+  cpu: string;
+  kernel: string;
+  memoryGiB: number;
+  openFiles: string;
+  versions: Record<string, string>;
+}
+
+/** Medians of one server at one concurrency. */
+export interface Row {
+  server: string;
+  connections: number;
+  runs: number;
+  perRun: number[];
+  roundTripsPerS: number;
+  gamesPerS: number;
+  p50Us: number;
+  p99Us: number;
+  peakRssKb: number;
+  loadCpuPercent: number;
+  serverCpuPercent: number;
+  otherCpuPercent: number;
+  connected: number;
+  violations: number;
+  socketErrors: number;
+  closedEarly: number;
+  notes: string[];
+}
+
+/** Medians of one server's footprint runs. */
+export interface Footprint {
+  server: string;
+  requested: number;
+  held: number;
+  beforeKb: number;
+  afterKb: number;
+  bytesPerConnection: number;
+  note: string;
+}
+
+const int = (n: number) => Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a";
+const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+const pct = (n: number) => Number.isFinite(n) ? `${n.toFixed(0)}%` : "n/a";
+const mib = (kb: number) => Number.isFinite(kb) ? (kb / 1024).toFixed(1) : "n/a";
+const ratio = (value: number, reference: number | undefined) =>
+  reference !== undefined && Number.isFinite(value) && Number.isFinite(reference) && reference > 0
+    ? `${(value / reference).toFixed(2)}×`
+    : "–";
+
+/** The whole report but the footprint section. */
+export function report(
+  machine: Machine,
+  options: { duration: number; warmup: number; loadProcs: number },
+  runs: number,
+  reference: string,
+  rows: Row[],
+  notes: string[],
+): string {
+  const v = machine.versions;
+  const out = [
+    "# warmer-colder benchmark",
+    "",
+    `Command: \`${machine.command}\``,
+    "",
+    `Machine: ${machine.nproc} CPUs (nproc), ${machine.cpu}, Linux ${machine.kernel}, ` +
+    `${machine.memoryGiB.toFixed(1)} GiB RAM, open-file limit ${machine.openFiles}. ` +
+    `Runtimes: Node ${v.node} (also runs the load generator), ${v.deno}, Bun ${v.bun}, ${v.python}. ` +
+    `Date: ${machine.date}.`,
+    "",
+    `Each figure is the median of ${runs} run(s); each run starts a fresh server per measurement ` +
+    `and plays ${options.warmup} s of warm-up, then ${options.duration} s measured, from ` +
+    `${options.loadProcs} load process(es) (bench/load.ts). A round trip is one \`NUMBER\` and its ` +
+    `reply (with the preceding \`REPORT\`/\`PARAMS\` lines in the same write); a game is ` +
+    `\`PARAMS 1 100\`, up to five round trips, \`PARAMS 0 -1\`. Latency is per round trip, seen by ` +
+    `the client. Peak RSS is the server's VmHWM (plus sampled VmRSS) from /proc. ` +
+    `"×ref" is the figure divided by ${reference}'s at the same concurrency (for latency and RSS, ` +
+    `lower is better). CPU columns are CPU time over the measured window, 100% = one core: ` +
+    `the server's process tree, the load generator (summed over its processes), and the rest of ` +
+    `the machine (other processes and interrupts, and a \`--target\` server's own CPU; high ` +
+    `values mean a disturbed run). ` +
+    `Violations are summed over runs.`,
+    "",
+    "| server | conns | round trips/s | ×ref | games/s | ×ref | p50 µs | ×ref | p99 µs | ×ref " +
+    "| peak RSS MiB | ×ref | violations | CPU server | CPU gen | CPU other |",
+    "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+  ];
+  const refOf = (c: number) => rows.find((r) => r.server === reference && r.connections === c);
+  for (const r of rows) {
+    const ref = refOf(r.connections);
+    const conns = r.connected < r.connections
+      ? `${r.connections} (${r.connected} connected)`
+      : `${r.connections}`;
+    const trouble = r.violations + r.socketErrors + r.closedEarly;
+    const violations = trouble === 0
+      ? "0"
+      : `${r.violations}` + (r.socketErrors ? `, ${r.socketErrors} socket errors` : "") +
+        (r.closedEarly ? `, ${r.closedEarly} closed early` : "");
+    out.push(line([
+      r.server,
+      conns,
+      int(r.roundTripsPerS),
+      ratio(r.roundTripsPerS, ref?.roundTripsPerS),
+      int(r.gamesPerS),
+      ratio(r.gamesPerS, ref?.gamesPerS),
+      int(r.p50Us),
+      ratio(r.p50Us, ref?.p50Us),
+      int(r.p99Us),
+      ratio(r.p99Us, ref?.p99Us),
+      mib(r.peakRssKb),
+      ratio(r.peakRssKb, ref?.peakRssKb),
+      violations,
+      pct(r.serverCpuPercent),
+      pct(r.loadCpuPercent),
+      pct(r.otherCpuPercent),
+    ]));
+  }
+  out.push("", "Round trips/s of each run:", "", "| server | conns | runs |", "|---|--:|---|");
+  for (const r of rows) {
+    out.push(line([r.server, String(r.connections), r.perRun.map(int).join(", ")]));
+  }
+  const others = rows.map((r) => r.otherCpuPercent).filter(Number.isFinite);
+  const disturbed = others.filter((p) => p > 25).length;
+  if (disturbed > 0) {
+    out.push(
+      "",
+      `**Disturbed run:** in ${disturbed} of ${others.length} rows the rest of the machine used ` +
+        `more than 25% CPU (up to ${Math.max(...others).toFixed(0)}%) while measuring, so server ` +
+        "and generator did not have the CPUs to themselves; timing figures are unreliable.",
+    );
+  }
+  out.push(...ceiling(rows));
+  const short = (n: string) => n.length > 300 ? `${n.slice(0, 300)}...` : n;
+  const all = [
+    ...notes,
+    ...rows.flatMap((r) => r.notes.map((n) => short(`${r.server} at ${r.connections}: ${n}`))),
+  ];
+  if (all.length > 0) out.push("", "Notes:", "", ...all.map((n) => `- ${n}`));
+  return out.join("\n") + "\n";
+}
+
+/** The generator's ceiling: how the ceiling server compares with the rest. */
+function ceiling(rows: Row[]): string[] {
+  const out = ["", "## Load generator", ""];
+  const best = (list: Row[]) =>
+    list.reduce((a, r) => r.roundTripsPerS > a.roundTripsPerS ? r : a, list[0]);
+  const ceil = rows.filter((r) => r.server === "ceiling");
+  const others = rows.filter((r) => r.server !== "ceiling");
+  if (ceil.length > 0) {
+    const top = best(ceil);
+    const [rate, cpu, server] = [
+      int(top.roundTripsPerS),
+      pct(top.loadCpuPercent),
+      pct(top.serverCpuPercent),
+    ];
+    out.push(
+      "Against bench/ceiling_server.ts (a minimal raw node:net server) the generator reached " +
+        `${rate} round trips/s at ${top.connections} connections, using ${cpu} CPU (server ${server}).`,
+    );
+    if (others.length > 0) {
+      const o = best(others);
+      const [rate, cpu, server] = [
+        int(o.roundTripsPerS),
+        pct(o.loadCpuPercent),
+        pct(o.serverCpuPercent),
+      ];
+      out.push(
+        `The fastest other server, ${o.server}, reached ${rate} round trips/s at ${o.connections} ` +
+          `connections (generator ${cpu} CPU, server ${server}).`,
+      );
+    }
+  }
+  if (ceil.length > 0) {
+    const peak = Math.max(...ceil.flatMap((r) => r.perRun));
+    out.push(`Best single run against it: ${int(peak)} round trips/s.`);
+  }
+  const busiest = rows.reduce((a, r) => Math.max(a, r.loadCpuPercent), 0);
+  out.push(
+    `Highest generator CPU in any measurement: ${busiest.toFixed(0)}% of one core. ` +
+      "When it approaches 100% (per load process) the generator, not the server, bounds the rate; " +
+      "on a machine with few cores the server and the generator also share the CPUs.",
+  );
+  return out;
+}
+
+/** The footprint section. */
+export function footprintTable(rows: Footprint[], reference: string, runs: number): string {
+  const ref = rows.find((r) => r.server === reference);
+  const out = [
+    "",
+    "## Footprint: idle connections",
+    "",
+    `Each connection plays one round trip (\`PARAMS 1 100\`, \`NUMBER\`, so the server has accepted ` +
+    `it and holds a game), then stays open without traffic. RSS before is after a short warm-up ` +
+    `with one connection; after is 1 s after all connections answered. Medians of ${runs} run(s).`,
+    "",
+    "| server | connections held | RSS before MiB | RSS after MiB | bytes/connection | ×ref | note |",
+    "|---|--:|--:|--:|--:|--:|---|",
+  ];
+  for (const r of rows) {
+    const grew = r.bytesPerConnection > 0;
+    const notes = [grew ? "" : "RSS did not grow (garbage collection or freed pages)", r.note];
+    out.push(line([
+      r.server,
+      `${int(r.held)} of ${int(r.requested)}`,
+      mib(r.beforeKb),
+      mib(r.afterKb),
+      grew ? int(r.bytesPerConnection) : "n/a",
+      grew ? ratio(r.bytesPerConnection, ref?.bytesPerConnection) : "–",
+      notes.filter(Boolean).join("; "),
+    ]));
+  }
+  return out.join("\n") + "\n";
+}
