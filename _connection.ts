@@ -7,10 +7,45 @@
  * @module
  */
 
-import { type ErrorCode, formatError, parseCommand, ProtocolError } from "./protocol.ts";
+import {
+  type Command,
+  DECISIONS,
+  type ErrorCode,
+  formatError,
+  parseCommand,
+  ProtocolError,
+} from "./protocol.ts";
 import { type LineSink, LineSplitter } from "./_lines.ts";
 import { Game, type GameOptions } from "./_game.ts";
 import type { Socket, SocketHandlers } from "./_transport/types.ts";
+
+const encoder = new TextEncoder();
+const NUMBER_LINE = encoder.encode("NUMBER");
+const REPORT_LINES = DECISIONS.map((decision) => ({
+  bytes: encoder.encode(`REPORT ${decision}`),
+  command: parseCommand(`REPORT ${decision}`),
+}));
+
+function equals(bytes: Uint8Array, start: number, end: number, expected: Uint8Array): boolean {
+  if (end - start !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (bytes[start + i] !== expected[i]) return false;
+  return true;
+}
+
+/**
+ * The commands of a game's hot loop, `NUMBER` and `REPORT decision`, read
+ * straight from their bytes: no decoding, no splitting. Any other line is
+ * `undefined`, for the general parser; a line read here parses the same
+ * there (the fuzz tests hold both to one model).
+ */
+function hotCommand(bytes: Uint8Array, start: number, end: number): Command | undefined {
+  if (equals(bytes, start, end, NUMBER_LINE)) return parseCommand("NUMBER");
+  if (bytes[start] !== 0x52) return undefined; // "R"
+  for (const report of REPORT_LINES) {
+    if (equals(bytes, start, end, report.bytes)) return report.command;
+  }
+  return undefined;
+}
 
 /** What every connection of one server shares. */
 export interface ConnectionContext {
@@ -63,20 +98,33 @@ export class Connection implements SocketHandlers, LineSink {
   /** Carries out one line. */
   line(bytes: Uint8Array, start: number, end: number): void {
     if (this.#closing || start === end) return;
-    let text: string;
-    try {
-      text = this.#context.decoder.decode(bytes.subarray(start, end));
-    } catch {
-      this.#error("bad-utf8", "Line is not valid UTF-8");
-      return;
+    let command = hotCommand(bytes, start, end);
+    if (command === undefined) {
+      let text: string;
+      try {
+        text = this.#context.decoder.decode(bytes.subarray(start, end));
+      } catch {
+        this.#error("bad-utf8", "Line is not valid UTF-8");
+        return;
+      }
+      try {
+        command = parseCommand(text);
+      } catch (error) {
+        this.#refuse(error);
+        return;
+      }
     }
     try {
-      const reply = this.#game.handle(parseCommand(text));
+      const reply = this.#game.handle(command);
       if (reply !== undefined) this.#out += reply + "\n";
     } catch (error) {
-      if (!(error instanceof ProtocolError) || error.code === "bad-reply") throw error;
-      this.#error(error.code, error.message);
+      this.#refuse(error);
     }
+  }
+
+  #refuse(error: unknown): void {
+    if (!(error instanceof ProtocolError) || error.code === "bad-reply") throw error;
+    this.#error(error.code, error.message);
   }
 
   /** Refuses a line over the limit, and closes. */
