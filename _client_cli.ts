@@ -73,12 +73,7 @@ export async function main(args: string[]): Promise<number> {
     lang: { type: "string" },
   }, args);
   if (flags === undefined) return 0;
-  let messages;
-  try {
-    messages = MESSAGES[language(flags.lang as string | undefined)];
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const messages = MESSAGES[language(flags.lang as string | undefined)];
   const colour = useColour();
   if (flags.play) {
     if (flags.secret !== undefined) throw new UsageError("--play and --secret do not go together");

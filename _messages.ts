@@ -7,6 +7,7 @@
 
 import process from "node:process";
 import type { Decision } from "./protocol.ts";
+import { UsageError } from "./_cli.ts";
 
 /** The languages of the messages. */
 export type Language = "en" | "ko";
@@ -86,7 +87,7 @@ export function language(
 ): Language {
   if (flag !== undefined) {
     if (flag !== "en" && flag !== "ko") {
-      throw new RangeError(`--lang must be en or ko, got ${JSON.stringify(flag)}`);
+      throw new UsageError(`--lang must be en or ko, got ${JSON.stringify(flag)}`);
     }
     return flag;
   }

@@ -53,12 +53,7 @@ export async function main(args: string[]): Promise<number> {
     "reuse-port": { type: "boolean", default: false },
   }, args);
   if (flags === undefined) return 0;
-  let messages;
-  try {
-    messages = MESSAGES[language(flags.lang as string | undefined)];
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const messages = MESSAGES[language(flags.lang as string | undefined)];
   const colour = useColour();
   const strategy = flags.strategy as string;
   if (strategy !== "random" && strategy !== "smart") {

@@ -6,8 +6,8 @@
  * @module
  */
 
-import process from "node:process";
 import { HIGH_WATER_MARK, type Open, type Runtime, type Socket } from "./types.ts";
+import { onProcessSignal } from "./process_signal.ts";
 
 /** The little of Bun's socket this adapter uses. */
 interface BunSocket {
@@ -154,12 +154,5 @@ export const runtime: Runtime = {
     });
     return bun.data;
   },
-  onSignal(listener) {
-    process.on("SIGINT", listener);
-    process.on("SIGTERM", listener);
-    return () => {
-      process.off("SIGINT", listener);
-      process.off("SIGTERM", listener);
-    };
-  },
+  onSignal: onProcessSignal,
 };

@@ -6,8 +6,8 @@
  */
 
 import { createConnection, createServer, type Socket as NetSocket } from "node:net";
-import process from "node:process";
 import { HIGH_WATER_MARK, type Open, type Runtime, type Socket } from "./types.ts";
+import { onProcessSignal } from "./process_signal.ts";
 
 function wrap(net: NetSocket, open: Open, highWaterMark: number): Socket {
   const socket: Socket = {
@@ -64,12 +64,5 @@ export const runtime: Runtime = {
       });
     });
   },
-  onSignal(listener) {
-    process.on("SIGINT", listener);
-    process.on("SIGTERM", listener);
-    return () => {
-      process.off("SIGINT", listener);
-      process.off("SIGTERM", listener);
-    };
-  },
+  onSignal: onProcessSignal,
 };

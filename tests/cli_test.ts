@@ -125,7 +125,7 @@ describe(`the programs on ${RUNTIME}`, () => {
     });
 
     test(`${file} with a bad flag prints one line and exits 2`, async () => {
-      for (const args of [["--bogus"], ["--port", "x"], ["--port"], ["extra"]]) {
+      for (const args of [["--bogus"], ["--port", "x"], ["--port"], ["extra"], ["--lang", "fr"]]) {
         const result = await program(file, ...args);
         assert.equal(result.code, 2, `${args}: ${result.stderr}`);
         const lines = result.stderr.trimEnd().split("\n");

@@ -1,16 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { random } from "../_strategy/random.ts";
-
-/** A small seeded generator (mulberry32), so the statistical tests cannot flake. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { seeded } from "./_seeded.ts";
 
 function chiSquare(counts: number[], expected: number): number {
   return counts.reduce((sum, count) => sum + (count - expected) ** 2 / expected, 0);

@@ -2,16 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Decision } from "../protocol.ts";
 import { smart } from "../_strategy/smart.ts";
-
-/** A small seeded generator (mulberry32), so the sampled tests cannot flake. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { seeded } from "./_seeded.ts";
 
 /** A uniform-enough bigint in [0, n), from 31-bit draws. */
 function draw(n: bigint, rng: () => number): bigint {
