@@ -1,13 +1,20 @@
 /**
  * Unit tests of the load generator's pure pieces (bench/load.ts): histogram
  * percentiles, the byte-level reply parser on split chunks, the report rule,
- * and violation detection. Runs under `node --test`, `deno test` and `bun test`.
+ * and violation detection; then the C generator (bench/load.c, built with `cc`;
+ * skipped without one) against tiny in-test servers, honest and wrong, next to
+ * load.ts. Runs under `node --test`, `deno test -A` and `bun test`.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import {
   bucketOf,
   bucketValue,
@@ -22,6 +29,7 @@ import {
   ReplyParser,
   Stats,
 } from "./load.ts";
+import { buildLoadC } from "./load_c.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -160,4 +168,167 @@ test("violations: repeated, out of range, not an integer, ERROR, unsolicited", (
   assert.equal(p.reply(INT, 3), null);
   assert.equal(stats.unsolicited, 1);
   assert.equal(stats.games, 0);
+});
+
+// ------------------------------------------------ the C generator (bench/load.c)
+
+/** Serves each connection with `answer(line, state)` in one write per chunk; for the C tests. */
+async function tinyServer(
+  answer: (line: string, state: { numbers: number; game: number[] }) => string,
+): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    const state = { numbers: 0, game: [] as number[] };
+    let rest = "";
+    socket.on("data", (chunk: Buffer) => {
+      const lines = (rest + chunk.toString("latin1")).split("\n");
+      rest = lines.pop()!;
+      const out = lines.map((line) => answer(line, state)).join("");
+      if (out !== "") socket.write(Buffer.from(out, "latin1"));
+    });
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  return { port, close };
+}
+
+/** An honest server: distinct numbers in 1..100 within a game. */
+function honest(line: string, state: { numbers: number; game: number[] }): string {
+  if (line.startsWith("PARAMS")) state.game = [];
+  if (line !== "NUMBER") return "";
+  let n;
+  do n = 1 + Math.floor(Math.random() * 100); while (state.game.includes(n));
+  state.game.push(n);
+  return `${n}\n`;
+}
+
+/**
+ * A wrong server: a repeat, an out-of-range number, junk (UTF-8 "é", then a byte
+ * that is no UTF-8), an ERROR line, over and over; CRLF line ends.
+ */
+function wrong(line: string, state: { numbers: number; game: number[] }): string {
+  if (line !== "NUMBER") return "";
+  const replies = ["7", "7", "101", 'a"b\\c\t\xc3\xa9\xff', "ERROR oops", "-0"];
+  return `${replies[state.numbers++ % replies.length]}\r\n`;
+}
+
+interface Ran {
+  code: number | null;
+  lines: string[];
+  stderr: string;
+}
+
+/** Runs a command to completion without blocking the event loop (the test's server runs in it). */
+function run(command: string[], timeoutMs = 10_000): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (t: string) => stdout += t);
+    child.stderr.setEncoding("utf8").on("data", (t: string) => stderr += t);
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, lines: stdout.split("\n").filter((l) => l !== ""), stderr });
+    });
+  });
+}
+
+/** The JSON's shape: its keys, recursively, with arrays' and counters' contents left out. */
+function shape(value: unknown): unknown {
+  if (Array.isArray(value) || value === null || typeof value !== "object") return typeof value;
+  return Object.fromEntries(Object.keys(value).map((k) => [k, shape((value as never)[k])]));
+}
+
+const NODE_BIN = join(dirname(dirname(fileURLToPath(import.meta.url))), "node_modules/.bin/node");
+const LOAD_TS = join(dirname(fileURLToPath(import.meta.url)), "load.ts");
+const built = buildLoadC();
+const skipC = built.ok ? false : `C load generator not built: ${built.error}`;
+const quick = ["--duration", "0.6", "--warmup", "0.2"];
+
+test("the C generator plays clean games like load.ts, with the same JSON", {
+  skip: skipC,
+}, async () => {
+  assert.ok(built.ok);
+  assert.equal(built.warnings, "", "load.c must compile without warnings");
+  const server = await tinyServer(honest);
+  try {
+    const args = ["--port", String(server.port), "--connections", "20", ...quick];
+    const c = await run([built.path, ...args]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(c.lines[0], '{"phase":"measuring"}');
+    const result = JSON.parse(c.lines[1]);
+    assert.equal(result.mode, "throughput");
+    assert.equal(result.connected, 20);
+    assert.ok(result.roundTrips > 0 && result.games > 0, c.lines[1].slice(0, 300));
+    assert.equal(result.violations.total, 0, JSON.stringify(result.violations));
+    assert.equal(result.socketErrors + result.closedEarly, 0);
+    assert.equal(result.histogram.count, result.roundTrips);
+    assert.ok(result.p50Us > 0 && result.p99Us >= result.p50Us && result.cpu.percent > 0);
+    if (existsSync(NODE_BIN)) {
+      const ts = await run([NODE_BIN, LOAD_TS, ...args]);
+      assert.equal(ts.code, 0, ts.stderr);
+      assert.deepEqual(shape(result), shape(JSON.parse(ts.lines[1])));
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test("the C generator counts a wrong server's violations like load.ts", {
+  skip: skipC,
+}, async () => {
+  assert.ok(built.ok);
+  const server = await tinyServer(wrong);
+  try {
+    const args = ["--port", String(server.port), "--connections", "1", ...quick];
+    const c = JSON.parse((await run([built.path, ...args])).lines[1]);
+    const v = c.violations;
+    for (const kind of ["repeated", "outOfRange", "notInteger", "errorReply"]) {
+      assert.ok(v[kind] > 0, `${kind}: ${JSON.stringify(v)}`);
+    }
+    assert.equal(v.unsolicited, 0);
+    assert.equal(v.total, v.repeated + v.outOfRange + v.notInteger + v.errorReply);
+    // "-0" is out of range too. Per six replies: one repeat (none if 7 was the secret),
+    // two out of range, one not an integer, one ERROR.
+    assert.ok(v.outOfRange >= 2 * v.notInteger - 2 && v.errorReply >= v.notInteger - 1);
+    const ofKind = (samples: string[], kind: string) => samples.find((s) => s.startsWith(kind));
+    assert.equal(ofKind(v.samples, "error-reply"), 'error-reply: "ERROR oops"');
+    assert.equal(ofKind(v.samples, "out-of-range"), 'out-of-range: "101"');
+    if (existsSync(NODE_BIN)) { // the same text for the same odd bytes, escapes and all
+      const ts = JSON.parse((await run([NODE_BIN, LOAD_TS, ...args])).lines[1]);
+      const junk = ofKind(v.samples, "not-integer");
+      assert.equal(junk, ofKind(ts.violations.samples, "not-integer"));
+      assert.equal(junk, 'not-integer: "a\\"b\\\\c\\té\uFFFD"');
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test("the C generator's idle mode holds connections and sees unsolicited lines", {
+  skip: skipC,
+}, async () => {
+  assert.ok(built.ok);
+  const server = await tinyServer((line) => line === "NUMBER" ? "5\n6\n" : "");
+  try {
+    const c = await run([built.path, "--port", String(server.port), "--idle", "3", "--hold", "5"]);
+    assert.equal(c.code, 0, c.stderr);
+    const ready = JSON.parse(c.lines[0]);
+    assert.equal(ready.mode, "idle");
+    assert.equal(ready.connected, 3);
+    assert.equal(ready.answered, 3);
+    assert.equal(ready.violations.unsolicited, 3);
+  } finally {
+    await server.close();
+  }
 });

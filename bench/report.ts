@@ -9,6 +9,8 @@
 /** Where and how the benchmark ran. */
 export interface Machine {
   command: string;
+  /** Which load generator ran, e.g. "bench/load.c (one thread, epoll), built with cc ...". */
+  generator: string;
   date: string;
   nproc: number;
   cpu: string;
@@ -76,13 +78,15 @@ export function report(
     "",
     `Machine: ${machine.nproc} CPUs (nproc), ${machine.cpu}, Linux ${machine.kernel}, ` +
     `${machine.memoryGiB.toFixed(1)} GiB RAM, open-file limit ${machine.openFiles}. ` +
-    `Runtimes: Node ${v.node} (also runs the load generator), ${v.deno}, Bun ${v.bun}, ${v.python}. ` +
+    `Runtimes: Node ${v.node}, ${v.deno}, Bun ${v.bun}, ${v.python}. ` +
     `Date: ${machine.date}.`,
+    "",
+    `Load generator: ${machine.generator}.`,
     "",
     `Each figure is the median of ${runs} run(s); each run starts a fresh server per measurement ` +
     `and plays ${options.warmup} s of warm-up, then ${options.duration} s measured, from ` +
-    `${options.loadProcs} load process(es) (bench/load.ts). A round trip is one \`NUMBER\` and its ` +
-    `reply (with the preceding \`REPORT\`/\`PARAMS\` lines in the same write); a game is ` +
+    `${options.loadProcs} load process(es) of that generator. A round trip is one \`NUMBER\` ` +
+    `and its reply (with the preceding \`REPORT\`/\`PARAMS\` lines in the same write); a game is ` +
     `\`PARAMS 1 100\`, up to five round trips, \`PARAMS 0 -1\`. Latency is per round trip, seen by ` +
     `the client. Peak RSS is the server's VmHWM (plus sampled VmRSS) from /proc. ` +
     `"×ref" is the figure divided by ${reference}'s at the same concurrency (for latency and RSS, ` +
@@ -140,7 +144,7 @@ export function report(
         "and generator did not have the CPUs to themselves; timing figures are unreliable.",
     );
   }
-  out.push(...ceiling(rows));
+  out.push(...ceiling(rows, machine.generator));
   const short = (n: string) => n.length > 300 ? `${n.slice(0, 300)}...` : n;
   const all = [
     ...notes,
@@ -151,7 +155,7 @@ export function report(
 }
 
 /** The generator's ceiling: how the ceiling server compares with the rest. */
-function ceiling(rows: Row[]): string[] {
+function ceiling(rows: Row[], generator: string): string[] {
   const out = ["", "## Load generator", ""];
   const best = (list: Row[]) =>
     list.reduce((a, r) => r.roundTripsPerS > a.roundTripsPerS ? r : a, list[0]);
@@ -191,6 +195,16 @@ function ceiling(rows: Row[]): string[] {
       "When it approaches 100% (per load process) the generator, not the server, bounds the rate; " +
       "on a machine with few cores the server and the generator also share the CPUs.",
   );
+  if (generator.includes("--spin")) {
+    out.push(
+      generator.includes("--spin 0")
+        ? "The C generator slept whenever no reply was due: the least CPU for it, but each " +
+          "wake-up is paid by the server, which then reaches fewer round trips."
+        : "The C generator polled for replies before sleeping (yielding the CPU to anything " +
+          "else runnable), so its CPU includes polling and a high figure does not by itself " +
+          "mean it bounds the rate; `--spin 0` shows its bare cost.",
+    );
+  }
   return out;
 }
 

@@ -2,10 +2,12 @@
  * The benchmark's orchestrator. For each run, concurrency and server it starts
  * a fresh server (ours on Deno, Bun or Node, the Python references, the
  * bench/ceiling_server.ts ceiling, or an external `--target`), drives it with
- * bench/load.ts in separate processes, samples the server's RSS from /proc, and
- * stops it. Then, per server, it holds N idle connections to measure bytes per
- * connection. Prints (or writes) a Markdown report of medians over runs, each
- * with its ratio to the Python asyncio reference of the same invocation.
+ * the load generator in separate processes (bench/load.c built into
+ * bench/out/load, or bench/load.ts on Node; `--generator`), samples the
+ * server's RSS from /proc, and stops it. Then, per server, it holds N idle
+ * connections to measure bytes per connection. Prints (or writes) a Markdown
+ * report of medians over runs, each with its ratio to the Python asyncio
+ * reference of the same invocation.
  *
  * Usage: node_modules/.bin/node bench/run.ts --help
  *
@@ -21,6 +23,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Histogram, type HistogramJson } from "./load.ts";
+import { buildLoadC, LOAD_C_BINARY } from "./load_c.ts";
 import { footprintTable, type Machine, report, type Row } from "./report.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -40,6 +43,13 @@ const HELP = `usage: node_modules/.bin/node bench/run.ts [options]
   --warmup S          seconds of play before measuring (default 1)
   --runs N            runs; figures are medians (default 3)
   --load-procs N      load generator processes per measurement, sharing the connections (default 1)
+  --generator c|node  the load generator: c = bench/load.c, compiled with cc into bench/out/load
+                      (rebuilt when load.c is newer), node = bench/load.ts on Node; both check
+                      replies the same way and print the same JSON (default: c if cc builds it,
+                      else node; the report says which)
+  --spin US           C generator: poll this long for replies before sleeping, yielding the CPU
+                      between polls (default 20); 0 sleeps at once, for the least generator CPU,
+                      but then waking it costs the server CPU (5-8% fewer round trips here)
   --workers N         pass --workers N to our servers
   --footprint N       idle connections for the footprint mode; 0 skips it (default 10000)
   --write FILE        write the Markdown report to FILE instead of stdout (e.g. bench/RESULTS.md)
@@ -159,6 +169,9 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
+/** The load generator's command, less per-measurement flags; `main` sets it from `--generator`. */
+let loadCommand: string[] = [NODE, "bench/load.ts"];
+
 /** Per server name, the processes whose memory and CPU are measured, for the report. */
 const measured = new Map<string, string>();
 
@@ -244,7 +257,7 @@ async function runLoad(
   timeoutMs: number,
   mark: (phase: "start" | "end") => void = () => {},
 ): Promise<LoadResult> {
-  const child = spawnRaised([NODE, "bench/load.ts", ...args]);
+  const child = spawnRaised([...loadCommand, ...args]);
   const stderr: string[] = [];
   stderrHead(child, stderr);
   const out = lines(child);
@@ -366,7 +379,7 @@ async function footprint(
     await runLoad([...base, "--connections", "1", "--duration", "0.5", "--warmup", "0"], 30_000);
     await sleep(500);
     const before = memory(pid).rssKb;
-    const child = spawnRaised([NODE, "bench/load.ts", ...base, "--idle", String(n)], "pipe");
+    const child = spawnRaised([...loadCommand, ...base, "--idle", String(n)], "pipe");
     const stderr: string[] = [];
     stderrHead(child, stderr);
     const line = await lines(child).next(120_000);
@@ -394,13 +407,52 @@ function version(command: string[]): string {
   return (result.stdout || result.stderr || "?").split("\n")[0].trim();
 }
 
-function machine(command: string): Machine {
+/** The generator `--generator` asks for (default: C if it builds): command and description. */
+function chooseGenerator(
+  wanted: string | undefined,
+  spin: string | undefined,
+): { command: string[]; description: string } {
+  const node = {
+    command: [NODE, "bench/load.ts"],
+    description: `bench/load.ts on Node ${version([NODE, "--version"])}`,
+  };
+  if (wanted === "node") {
+    if (spin !== undefined) throw new Error("--spin is for the C generator (--generator c)");
+    return node;
+  }
+  if (wanted !== undefined && wanted !== "c") {
+    throw new Error(`--generator wants c or node, got ${wanted}`);
+  }
+  const build = buildLoadC();
+  if (build.ok) {
+    if (build.rebuilt) log(`built ${LOAD_C_BINARY} from bench/load.c (${build.compiler})`);
+    if (build.warnings) log(build.warnings);
+    const us = spin ?? "20";
+    if (!(Number(us) >= 0)) throw new Error(`--spin wants microseconds, got ${us}`);
+    const polls = Number(us) > 0
+      ? `polls up to ${us} µs for replies before sleeping (--spin), so its CPU includes polling`
+      : "sleeps as soon as no reply is due (--spin 0)";
+    return {
+      command: [build.path, "--spin", us],
+      description: `bench/load.c (one thread, epoll; ${polls}), built with ${build.compiler}`,
+    };
+  }
+  if (wanted === "c") throw new Error(`--generator c: ${build.error}`);
+  log(`C load generator unavailable (${build.error}); using bench/load.ts on Node`);
+  return {
+    ...node,
+    description: `${node.description} (the C generator was unavailable: ${build.error})`,
+  };
+}
+
+function machine(command: string, generator: string): Machine {
   const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
   const limits = spawnSync("/bin/sh", ["-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; ulimit -n'], {
     encoding: "utf8",
   }).stdout.trim();
   return {
     command,
+    generator,
     date: new Date().toISOString(),
     nproc: availableParallelism(),
     cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? "?",
@@ -478,6 +530,8 @@ async function main(): Promise<number> {
       warmup: { type: "string", default: "1" },
       runs: { type: "string", default: "3" },
       "load-procs": { type: "string", default: "1" },
+      generator: { type: "string" },
+      spin: { type: "string" },
       workers: { type: "string" },
       footprint: { type: "string", default: "10000" },
       write: { type: "string" },
@@ -491,6 +545,9 @@ async function main(): Promise<number> {
   const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
   const command = ["node_modules/.bin/node", "bench/run.ts", ...process.argv.slice(2)].map(quote)
     .join(" ");
+  const generator = chooseGenerator(values.generator, values.spin);
+  loadCommand = generator.command;
+  log(`load generator: ${generator.description}`);
   const { specs: servers, notes } = specs(
     values.servers.split(",").map((s) => s.trim()).filter(Boolean),
     values.target,
@@ -552,7 +609,7 @@ async function main(): Promise<number> {
       });
     }
   }
-  const facts = machine(command);
+  const facts = machine(command, generator.description);
   let n = Number(values.footprint);
   const limit = Number(facts.openFiles);
   if (n > 0 && n + 100 > limit) {
