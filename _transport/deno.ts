@@ -20,6 +20,7 @@ function wrap(conn: Deno.TcpConn, open: Open, highWaterMark: number): Socket {
   let queue: Uint8Array[] = [];
   let queued = 0;
   let writing = false;
+  let flushed: Promise<void> | undefined;
   let ending = false;
   let closed = false;
   let paused = false;
@@ -64,7 +65,7 @@ function wrap(conn: Deno.TcpConn, open: Open, highWaterMark: number): Socket {
       const bytes = typeof data === "string" ? encoder.encode(data) : data;
       queue.push(bytes);
       queued += bytes.length;
-      if (!writing) void flush();
+      if (!writing) flushed = flush();
       return queued < highWaterMark;
     },
     pause: () => paused = true,
@@ -98,6 +99,9 @@ function wrap(conn: Deno.TcpConn, open: Open, highWaterMark: number): Socket {
           return;
         }
         handlers.data(buffer.subarray(0, n));
+        // Read on once the replies are out: a connection then takes turns
+        // with the others instead of racing ahead of its own writes.
+        if (writing) await flushed;
         if (n === buffer.length && n < MOST_READ_SIZE) buffer = new Uint8Array(n * 2);
       }
     } catch (error) {
