@@ -6,25 +6,79 @@
  */
 
 import { createConnection, createServer, type Socket as NetSocket } from "node:net";
-import { HIGH_WATER_MARK, type Open, type Runtime, type Socket } from "./types.ts";
+import {
+  HIGH_WATER_MARK,
+  type Open,
+  type Runtime,
+  type Socket,
+  type SocketHandlers,
+} from "./types.ts";
 import { onProcessSignal } from "./process_signal.ts";
 
+/**
+ * One socket: a class, and listeners shared by every socket (each finds its
+ * owner through the socket), so that an idle connection costs one small
+ * object here rather than a closure per method and event.
+ */
+class NodeSocket implements Socket {
+  readonly net: NetSocket;
+  readonly highWaterMark: number;
+  handlers!: SocketHandlers;
+  failure: unknown;
+
+  constructor(net: NetSocket, highWaterMark: number) {
+    this.net = net;
+    this.highWaterMark = highWaterMark;
+  }
+
+  write(data: string | Uint8Array): boolean {
+    return this.net.write(data) && this.net.writableLength < this.highWaterMark;
+  }
+
+  pause(): void {
+    this.net.pause();
+  }
+
+  resume(): void {
+    this.net.resume();
+  }
+
+  end(): void {
+    const net = this.net;
+    net.end(() => net.destroy());
+  }
+
+  destroy(): void {
+    this.net.destroy();
+  }
+}
+
+const owners = new WeakMap<NetSocket, NodeSocket>();
+
+function onData(this: NetSocket, chunk: Uint8Array): void {
+  owners.get(this)!.handlers.data(chunk);
+}
+function onDrain(this: NetSocket): void {
+  owners.get(this)!.handlers.drain();
+}
+function onEnd(this: NetSocket): void {
+  owners.get(this)!.handlers.end();
+}
+function onError(this: NetSocket, error: Error): void {
+  owners.get(this)!.failure = error;
+}
+function onClose(this: NetSocket): void {
+  const socket = owners.get(this)!;
+  socket.handlers.close(socket.failure);
+}
+
 function wrap(net: NetSocket, open: Open, highWaterMark: number): Socket {
-  const socket: Socket = {
-    write: (data) => net.write(data) && net.writableLength < highWaterMark,
-    pause: () => net.pause(),
-    resume: () => net.resume(),
-    end: () => net.end(() => net.destroy()),
-    destroy: () => net.destroy(),
-  };
-  const handlers = open(socket);
-  let failure: unknown;
+  const socket = new NodeSocket(net, highWaterMark);
+  owners.set(net, socket);
+  socket.handlers = open(socket);
   net.setNoDelay(true);
-  net.on("data", (chunk: Uint8Array) => handlers.data(chunk));
-  net.on("drain", () => handlers.drain());
-  net.on("end", () => handlers.end());
-  net.on("error", (error) => failure = error);
-  net.on("close", () => handlers.close(failure));
+  net.on("data", onData).on("drain", onDrain).on("end", onEnd).on("error", onError)
+    .on("close", onClose);
   return socket;
 }
 
