@@ -17,20 +17,18 @@
 
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { connect as netConnect, type Socket as NetSocket } from "node:net";
 import process from "node:process";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { serve, serveConnection, type Server } from "../server.ts";
 import { decide, type Decision, DECISIONS, readLines } from "../protocol.ts";
+import { HOST, RawClient, READ_TIMEOUT, within } from "./_raw_client.ts";
 
-const HOST = "127.0.0.1";
 /**
  * Every test's ceiling (Bun's default is 5 s); the reads and waits inside have
  * their own, shorter, timeouts.
  */
 const LIMIT = { timeout: 60_000 };
-const READ_TIMEOUT = 5_000;
 /** The fuzzed server's line limit: small, so over-long lines are cheap. */
 const MAX_LINE = 64;
 /** Each property stops early, as passed, after this long. */
@@ -40,103 +38,6 @@ const CR = 13;
 const encoder = new TextEncoder();
 const seedText = process.env.WARMER_COLDER_FUZZ_SEED;
 const SEED = seedText === undefined || seedText === "" ? {} : { seed: Number(seedText) };
-
-// ---------------------------------------------------------------------------
-// A raw client
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** `node:net` with lines read one at a time, each with a timeout; `null` at the close. */
-class RawClient implements AsyncDisposable {
-  readonly socket: NetSocket;
-  #lines: string[] = [];
-  #tail: Buffer = Buffer.alloc(0);
-  #eof = false;
-  #wake: (() => void) | undefined;
-
-  private constructor(socket: NetSocket) {
-    this.socket = socket;
-    socket.on("data", (chunk: Buffer) => {
-      let start = 0;
-      for (let nl = chunk.indexOf(LF); nl !== -1; nl = chunk.indexOf(LF, start)) {
-        this.#lines.push(Buffer.concat([this.#tail, chunk.subarray(start, nl)]).toString());
-        this.#tail = Buffer.alloc(0);
-        start = nl + 1;
-      }
-      if (start < chunk.length) this.#tail = Buffer.concat([this.#tail, chunk.subarray(start)]);
-      this.#wake?.();
-    });
-    const finish = () => {
-      this.#eof = true;
-      this.#wake?.();
-    };
-    socket.on("end", finish);
-    socket.on("close", finish);
-    socket.on("error", finish);
-  }
-
-  static connect(port: number): Promise<RawClient> {
-    return within(
-      new Promise((resolve, reject) => {
-        const socket = netConnect({ host: HOST, port });
-        socket.setNoDelay(true);
-        socket.once("error", reject);
-        socket.once("connect", () => {
-          socket.off("error", reject);
-          resolve(new RawClient(socket));
-        });
-      }),
-      READ_TIMEOUT,
-      "connecting",
-    );
-  }
-
-  /** Resolves once the bytes are handed to the kernel; rejects if the socket is gone. */
-  write(data: string | Uint8Array): Promise<void> {
-    return within(
-      new Promise((resolve, reject) => {
-        this.socket.write(data, (error) => error ? reject(error) : resolve());
-      }),
-      2 * READ_TIMEOUT,
-      "a write to be taken",
-    );
-  }
-
-  async readLine(): Promise<string | null> {
-    while (this.#lines.length === 0) {
-      if (this.#eof) return null;
-      await within(new Promise<void>((r) => this.#wake = r), READ_TIMEOUT, "a line")
-        .finally(() => this.#wake = undefined);
-    }
-    return this.#lines.shift()!;
-  }
-
-  async line(): Promise<string> {
-    const line = await this.readLine();
-    if (line === null) throw new Error("Connection closed while a line was expected");
-    return line;
-  }
-
-  /** Every line until the server closes. */
-  async rest(): Promise<string[]> {
-    const lines: string[] = [];
-    for (let line = await this.readLine(); line !== null; line = await this.readLine()) {
-      lines.push(line);
-    }
-    return lines;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    this.socket.destroy();
-    return Promise.resolve();
-  }
-}
 
 /** Plays a whole game, one round trip per guess, asserting as it goes. */
 async function playGame(client: RawClient, upper: bigint, secret: bigint): Promise<void> {
