@@ -20,25 +20,31 @@ export interface Machine {
   versions: Record<string, string>;
 }
 
-/** Medians of one server at one concurrency. */
-export interface Row {
-  server: string;
-  connections: number;
-  runs: number;
-  perRun: number[];
+/** Figures of one measurement (all load processes together). */
+export interface Measurement {
   roundTripsPerS: number;
   gamesPerS: number;
   p50Us: number;
   p99Us: number;
   peakRssKb: number;
   loadCpuPercent: number;
+  /** The server's CPU time over the measured window, 100% = one core. */
   serverCpuPercent: number;
+  /** The rest of the machine's busy CPU over the window: other processes, interrupts. */
   otherCpuPercent: number;
   connected: number;
   violations: number;
   socketErrors: number;
   closedEarly: number;
   notes: string[];
+}
+
+/** Medians of one server at one concurrency. */
+export interface Row extends Measurement {
+  server: string;
+  connections: number;
+  runs: number;
+  perRun: number[];
 }
 
 /** Medians of one server's footprint runs. */

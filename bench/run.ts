@@ -24,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Histogram, type HistogramJson } from "./load.ts";
 import { buildLoadC, LOAD_C_BINARY } from "./load_c.ts";
-import { footprintTable, type Machine, report, type Row } from "./report.ts";
+import { footprintTable, type Machine, type Measurement, report, type Row } from "./report.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const BIN = join(ROOT, "node_modules", ".bin");
@@ -86,25 +86,6 @@ interface LoadResult {
   errorSamples: string[];
   cpu: { userMs: number; systemMs: number; percent: number };
   histogram: HistogramJson;
-}
-
-/** Figures of one measurement (all load processes together). */
-export interface Measurement {
-  roundTripsPerS: number;
-  gamesPerS: number;
-  p50Us: number;
-  p99Us: number;
-  peakRssKb: number;
-  loadCpuPercent: number;
-  /** The server's CPU time over the measured window, 100% = one core. */
-  serverCpuPercent: number;
-  /** The rest of the machine's busy CPU over the window: other processes, interrupts. */
-  otherCpuPercent: number;
-  connected: number;
-  violations: number;
-  socketErrors: number;
-  closedEarly: number;
-  notes: string[];
 }
 
 const log = (text: string) => process.stderr.write(text + "\n");
