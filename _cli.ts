@@ -81,8 +81,12 @@ export async function run(
     const usage = error instanceof UsageError ||
       (error instanceof Error && "code" in error &&
         String(error.code).startsWith("ERR_PARSE_ARGS"));
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${program}: ${message}\n${usage ? `Try '${program} --help'.\n` : ""}`);
+    // One line, whatever the message: parseArgs's own can run to three.
+    const message = (error instanceof Error ? error.message : String(error)).replace(
+      /\s*\n\s*/g,
+      " ",
+    );
+    process.stderr.write(`${program}: ${message}${usage ? ` (see '${program} --help')` : ""}\n`);
     code = usage ? 2 : 1;
   }
   process.exitCode = code;
