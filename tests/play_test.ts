@@ -1,8 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import process from "node:process";
 import { Candidates, parseAnswer, play } from "../_play.ts";
-import { MESSAGES } from "../_messages.ts";
+import { decisionWord, MESSAGES, useColour } from "../_messages.ts";
 import { Client } from "../client.ts";
 import { decide, type Decision } from "../protocol.ts";
 import { serve, serveConnection } from "../server.ts";
@@ -150,4 +151,25 @@ test(`client.ts --play on ${RUNTIME} is played through piped input, contradictio
   assert.equal(code, 0, stderr + text);
   assert.match(text, /contradicts your earlier answers/);
   assert.match(text, /Found it: 13, in \d+ guess/);
+});
+
+test("decisions are coloured only on a terminal, and never with NO_COLOR", () => {
+  const saved = process.env.NO_COLOR;
+  try {
+    delete process.env.NO_COLOR;
+    assert.equal(useColour({ isTTY: true }), true);
+    assert.equal(useColour({ isTTY: false }), false);
+    assert.equal(useColour({}), false);
+    process.env.NO_COLOR = "1";
+    assert.equal(useColour({ isTTY: true }), false);
+  } finally {
+    if (saved === undefined) delete process.env.NO_COLOR;
+    else process.env.NO_COLOR = saved;
+  }
+  assert.equal(decisionWord(MESSAGES.en, "Warmer", false), "Warmer");
+  const warm = decisionWord(MESSAGES.en, "Warmer", true);
+  const cold = decisionWord(MESSAGES.en, "Colder", true);
+  const escape = String.fromCharCode(27);
+  assert.ok(warm.startsWith(`${escape}[`) && warm.endsWith(`mWarmer${escape}[0m`), warm);
+  assert.notEqual(warm.slice(0, 5), cold.slice(0, 5), "warm and cold differ in colour");
 });
