@@ -47,6 +47,22 @@ function hotCommand(bytes: Uint8Array, start: number, end: number): Command | un
   return undefined;
 }
 
+/**
+ * A short ASCII line as a string, in JavaScript: on Deno, TextDecoder is a
+ * call into Rust, dearer than this loop for the few bytes of a PARAMS line.
+ * `undefined` for anything else, which goes to the (fatal) decoder.
+ */
+function ascii(bytes: Uint8Array, start: number, end: number): string | undefined {
+  if (end - start > 64) return undefined;
+  let text = "";
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i];
+    if (byte > 0x7f) return undefined;
+    text += String.fromCharCode(byte);
+  }
+  return text;
+}
+
 /** What every connection of one server shares. */
 export interface ConnectionContext {
   /** The game's strategy, randomness and report listener. */
@@ -100,9 +116,9 @@ export class Connection implements SocketHandlers, LineSink {
     if (this.#closing || start === end) return;
     let command = hotCommand(bytes, start, end);
     if (command === undefined) {
-      let text: string;
+      let text = ascii(bytes, start, end);
       try {
-        text = this.#context.decoder.decode(bytes.subarray(start, end));
+        text ??= this.#context.decoder.decode(bytes.subarray(start, end));
       } catch {
         this.#error("bad-utf8", "Line is not valid UTF-8");
         return;
