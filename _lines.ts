@@ -49,11 +49,6 @@ export class LineSplitter {
     this.#max = maxLineBytes;
   }
 
-  /** Bytes held of a line not yet ended. */
-  get pending(): number {
-    return this.#carried;
-  }
-
   /** Feeds one chunk; calls the sink for every line it completes. */
   push(chunk: Uint8Array, sink: LineSink): void {
     let start = 0;

@@ -373,17 +373,17 @@ async function assertOnlyConnection(server: Server, client: RawClient): Promise<
   assert.equal(server.connections, 1, "every fuzzed connection has been closed");
 }
 
+/** A quiet server on a free loopback port, with the fuzzed line limit. */
+function startFuzzed(): Promise<Server> {
+  return serve({ hostname: HOST, port: 0, quiet: true, maxLineBytes: MAX_LINE });
+}
+
 describe("fuzzing a live server", () => {
   test(
     "random sessions of valid, near-miss, noisy and long lines in random writes: every reply as the rules say",
     LIMIT,
     async () => {
-      await using server = await serve({
-        hostname: HOST,
-        port: 0,
-        quiet: true,
-        maxLineBytes: MAX_LINE,
-      });
+      await using server = await startFuzzed();
       const port = server.addr.port;
       const player = background(port);
       let runs = 0;
@@ -413,12 +413,7 @@ describe("fuzzing a live server", () => {
   );
 
   test("random byte soup in random writes: every reply as the rules say", LIMIT, async () => {
-    await using server = await serve({
-      hostname: HOST,
-      port: 0,
-      quiet: true,
-      maxLineBytes: MAX_LINE,
-    });
+    await using server = await startFuzzed();
     const port = server.addr.port;
     const player = background(port);
     let runs = 0;
