@@ -7,7 +7,9 @@
  * `REPORT X\nNUMBER\n`, or `REPORT X\nPARAMS 0 -1\nPARAMS 1 100\nNUMBER\n` when
  * a game ends (Correct, or five rounds). Replies are parsed byte by byte from
  * one shared read buffer (`onread`), latencies go into a fixed-size log-linear
- * histogram, and nothing grows with the number of round trips.
+ * histogram, and nothing grows with the number of round trips. Warm-up starts
+ * once the server has answered every connection once, and a round trip still
+ * unanswered when the measured window closes is timed with its age so far.
  *
  * The pure pieces ({@linkcode ReplyParser}, {@linkcode Player},
  * {@linkcode decide}, {@linkcode Histogram}) are exported for bench/load_test.ts.
@@ -425,6 +427,17 @@ async function openAll(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until `connected` clients have had a reply, or until `deadline`; returns how many have. */
+async function allAnswered(run: Run, connected: number, deadline: number): Promise<number> {
+  let answered = 0;
+  while (performance.now() < deadline) {
+    answered = run.clients.filter((c) => c.replied).length;
+    if (answered >= connected) break;
+    await sleep(5);
+  }
+  return answered;
+}
+
 function emit(result: object): Promise<void> {
   return new Promise((resolve) =>
     process.stdout.write(JSON.stringify(result) + "\n", () => resolve())
@@ -455,6 +468,11 @@ async function throughput(host: string, port: number, options: Options): Promise
   const started = performance.now();
   const connected = await openAll(run, host, port, options.connections, started + 30_000);
   const connectMs = performance.now() - started;
+  // Warm up only once the server has answered every connection: a connection
+  // still waiting in the listen queue would otherwise be timed as one very
+  // slow round trip, which measures the connect storm, not serving.
+  const answered = await allAnswered(run, connected, performance.now() + 30_000);
+  const readyMs = performance.now() - started;
   await sleep(options.warmup * 1000);
   process.stdout.write('{"phase":"measuring"}\n');
   run.stats.reset();
@@ -464,7 +482,17 @@ async function throughput(host: string, port: number, options: Options): Promise
   run.measuring = true;
   await sleep(options.duration * 1000);
   run.measuring = false;
-  const seconds = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const seconds = (t1 - t0) / 1000;
+  // A round trip still unanswered at the end counts with its age so far: a
+  // stalled connection would otherwise never show in the latencies.
+  let unanswered = 0;
+  for (const client of run.clients) {
+    if (client.player.awaiting && client.socket !== null && !client.socket.destroyed) {
+      run.histogram.record((t1 - client.sent) * 1000);
+      unanswered++;
+    }
+  }
   const cpu = process.cpuUsage(cpu0);
   const s = run.stats;
   const h = run.histogram;
@@ -476,6 +504,9 @@ async function throughput(host: string, port: number, options: Options): Promise
     connections: options.connections,
     connected,
     connectMs: Math.round(connectMs),
+    readyMs: Math.round(readyMs),
+    answered,
+    unanswered,
     seconds,
     roundTrips: s.roundTrips,
     games: s.games,
@@ -507,13 +538,7 @@ async function idle(host: string, port: number, options: Options): Promise<numbe
   const run = new Run(true);
   const started = performance.now();
   const connected = await openAll(run, host, port, options.idle, started + 60_000);
-  const deadline = performance.now() + 30_000;
-  let answered = 0;
-  while (performance.now() < deadline) {
-    answered = run.clients.filter((c) => c.replied).length;
-    if (answered >= connected) break;
-    await sleep(50);
-  }
+  const answered = await allAnswered(run, connected, performance.now() + 30_000);
   await emit({
     mode: "idle",
     ready: true,

@@ -29,7 +29,8 @@ import {
   ReplyParser,
   Stats,
 } from "./load.ts";
-import { buildLoadC } from "./load_c.ts";
+import { Running, RUNTIME, runtimeCommand } from "../tests/_helpers.ts";
+import { buildC } from "./build_c.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -251,7 +252,7 @@ function shape(value: unknown): unknown {
 
 const NODE_BIN = join(dirname(dirname(fileURLToPath(import.meta.url))), "node_modules/.bin/node");
 const LOAD_TS = join(dirname(fileURLToPath(import.meta.url)), "load.ts");
-const built = buildLoadC();
+const built = buildC("load");
 const skipC = built.ok ? false : `C load generator not built: ${built.error}`;
 const quick = ["--duration", "0.6", "--warmup", "0.2"];
 
@@ -272,12 +273,43 @@ test("the C generator plays clean games like load.ts, with the same JSON", {
     assert.ok(result.roundTrips > 0 && result.games > 0, c.lines[1].slice(0, 300));
     assert.equal(result.violations.total, 0, JSON.stringify(result.violations));
     assert.equal(result.socketErrors + result.closedEarly, 0);
-    assert.equal(result.histogram.count, result.roundTrips);
+    assert.equal(result.answered, 20);
+    assert.equal(result.unanswered, 20, "each client has one round trip in flight at the end");
+    assert.equal(result.histogram.count, result.roundTrips + result.unanswered);
     assert.ok(result.p50Us > 0 && result.p99Us >= result.p50Us && result.cpu.percent > 0);
     if (existsSync(NODE_BIN)) {
       const ts = await run([NODE_BIN, LOAD_TS, ...args]);
       assert.equal(ts.code, 0, ts.stderr);
       assert.deepEqual(shape(result), shape(JSON.parse(ts.lines[1])));
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+/** A server that answers three `NUMBER`s on each connection, then never again. */
+function stalling(line: string, state: { numbers: number; game: number[] }): string {
+  if (line !== "NUMBER" || state.numbers >= 3) return "";
+  state.numbers++;
+  return `${state.numbers}\n`;
+}
+
+test("both generators time a stalled round trip by its age when the window closes", {
+  skip: skipC,
+}, async () => {
+  assert.ok(built.ok);
+  const server = await tinyServer(stalling);
+  try {
+    const args = ["--port", String(server.port), "--connections", "4", ...quick];
+    for (const command of [[built.path], [NODE_BIN, LOAD_TS]]) {
+      const ran = await run([...command, ...args]);
+      assert.equal(ran.code, 0, ran.stderr);
+      const result = JSON.parse(ran.lines[1]);
+      assert.equal(result.roundTrips, 0, "every connection stalled during the warm-up");
+      assert.equal(result.unanswered, 4);
+      // Stalled since the warm-up (0.2 s) at the latest, so older than the 0.6 s window.
+      assert.ok(result.p50Us >= 600_000, `${command[0]}: p50 ${result.p50Us} µs`);
+      assert.ok(result.maxUs >= 600_000, `${command[0]}: max ${result.maxUs} µs`);
     }
   } finally {
     await server.close();
@@ -331,4 +363,33 @@ test("the C generator's idle mode holds connections and sees unsolicited lines",
   } finally {
     await server.close();
   }
+});
+
+/** Runs the C generator briefly against a started benchmark server; checks that every game is clean. */
+async function playsClean(server: Running): Promise<void> {
+  assert.ok(built.ok);
+  const port = await server.port();
+  const ran = await run([built.path, "--port", String(port), "--connections", "30", ...quick]);
+  assert.equal(ran.code, 0, ran.stderr);
+  const result = JSON.parse(ran.lines[1]);
+  assert.equal(result.connected, 30);
+  assert.ok(result.roundTrips > 0 && result.games > 0, ran.lines[1].slice(0, 300));
+  assert.equal(result.violations.total, 0, JSON.stringify(result.violations));
+  assert.equal(result.socketErrors + result.closedEarly, 0);
+}
+
+const ceiling = buildC("ceiling");
+
+test("the C ceiling server plays clean games", {
+  skip: skipC || (ceiling.ok ? false : `ceiling.c not built: ${ceiling.error}`),
+}, async () => {
+  assert.ok(ceiling.ok);
+  assert.equal(ceiling.warnings, "", "ceiling.c must compile without warnings");
+  await using server = new Running(ceiling.path, ["--port", "0"]);
+  await playsClean(server);
+});
+
+test(`the bare server plays clean games on ${RUNTIME}'s own sockets`, { skip: skipC }, async () => {
+  await using server = new Running(...runtimeCommand("bench/bare_server.ts", ["--port", "0"]));
+  await playsClean(server);
 });

@@ -93,8 +93,10 @@ export function report(
     `and plays ${options.warmup} s of warm-up, then ${options.duration} s measured, from ` +
     `${options.loadProcs} load process(es) of that generator. A round trip is one \`NUMBER\` ` +
     `and its reply (with the preceding \`REPORT\`/\`PARAMS\` lines in the same write); a game is ` +
-    `\`PARAMS 1 100\`, up to five round trips, \`PARAMS 0 -1\`. Latency is per round trip, seen by ` +
-    `the client. Peak RSS is the server's VmHWM (plus sampled VmRSS) from /proc. ` +
+    `\`PARAMS 1 100\`, up to five round trips, \`PARAMS 0 -1\`. Warm-up starts once the server ` +
+    `has answered every connection once, so connections still in the listen queue are not timed. ` +
+    `Latency is per round trip, seen by the client; a round trip still unanswered when the window ` +
+    `closes counts with its age so far, so a stalled connection shows in p99. Peak RSS is the server's VmHWM (plus sampled VmRSS) from /proc. ` +
     `"×ref" is the figure divided by ${reference}'s at the same concurrency (for latency and RSS, ` +
     `lower is better). CPU columns are CPU time over the measured window, 100% = one core: ` +
     `the server's process tree, the load generator (summed over its processes), and the rest of ` +
@@ -175,7 +177,7 @@ function ceiling(rows: Row[], generator: string): string[] {
       pct(top.serverCpuPercent),
     ];
     out.push(
-      "Against bench/ceiling_server.ts (a minimal raw node:net server) the generator reached " +
+      "Against bench/ceiling.c (a minimal C epoll server) the generator reached " +
         `${rate} round trips/s at ${top.connections} connections, using ${cpu} CPU (server ${server}).`,
     );
     if (others.length > 0) {
@@ -239,6 +241,97 @@ export function footprintTable(rows: Footprint[], reference: string, runs: numbe
       grew ? int(r.bytesPerConnection) : "n/a",
       grew ? ratio(r.bytesPerConnection, ref?.bytesPerConnection) : "–",
       notes.filter(Boolean).join("; "),
+    ]));
+  }
+  return out.join("\n") + "\n";
+}
+
+/** One of the issue's targets for one runtime. */
+interface Target {
+  runtime: "deno" | "bun" | "node";
+  what: string;
+  /** The figure for one server of this run; NaN when it was not measured. */
+  measure: (server: string) => number;
+  show: (value: number) => string;
+  met: (value: number) => boolean;
+}
+
+/**
+ * The issue's targets against this run: each with our server's figure, whether
+ * it is met, and the same figure for the runtime's floor (bench/bare_server.ts),
+ * which tells whether any server on that runtime could meet it here.
+ */
+export function targetsTable(rows: Row[], footprints: Footprint[], reference: string): string {
+  const row = (server: string, c: number) =>
+    rows.find((r) => r.server === server && r.connections === c);
+  const speedup = (c: number) => (server: string) =>
+    (row(server, c)?.roundTripsPerS ?? NaN) / (row(reference, c)?.roundTripsPerS ?? NaN);
+  const p99 = (server: string) => (row(server, 1000)?.p99Us ?? NaN) / 1000;
+  const bytes = (server: string) => {
+    const f = footprints.find((f) => f.server === server);
+    return f && f.bytesPerConnection > 0 ? f.bytesPerConnection : NaN;
+  };
+  const times = (n: number) => Number.isFinite(n) ? `${n.toFixed(2)}×` : "n/a";
+  const ms = (n: number) => Number.isFinite(n) ? `${n.toFixed(1)} ms` : "n/a";
+  const kb = (n: number) => Number.isFinite(n) ? `${int(n)} bytes` : "n/a";
+  const list: Target[] = [];
+  const ratios = { bun: 2.5, deno: 2.0, node: 2.0 } as const;
+  for (const c of [50, 1000]) {
+    for (const runtime of ["bun", "deno", "node"] as const) {
+      const bound = ratios[runtime];
+      list.push({
+        runtime,
+        what: `${c} connections: round trips/s ≥ ${bound}× ${reference}`,
+        measure: speedup(c),
+        show: times,
+        met: (v) => v >= bound,
+      });
+    }
+  }
+  for (const runtime of ["bun", "deno", "node"] as const) {
+    list.push({
+      runtime,
+      what: "1000 connections: p99 < 25 ms",
+      measure: p99,
+      show: ms,
+      met: (v) => v < 25,
+    });
+  }
+  const most = { bun: 2, deno: 4, node: 4 } as const;
+  const idle = footprints[0]?.requested ?? 10_000;
+  for (const runtime of ["bun", "deno", "node"] as const) {
+    list.push({
+      runtime,
+      what: `${int(idle)} idle connections: ≤ ${most[runtime]} KB (${
+        most[runtime]
+      },000 bytes) each`,
+      measure: bytes,
+      show: kb,
+      met: (v) => v <= most[runtime] * 1000,
+    });
+  }
+  const out = [
+    "",
+    "## Targets",
+    "",
+    'The issue\'s targets against this run. "Floor" is the same figure for bench/bare_server.ts ' +
+    "on that runtime's own sockets, the lightest server that still plays the game: where the floor " +
+    "misses a target, no server on that runtime meets it on this machine.",
+    "",
+    "| runtime | target | ours | met? | floor | floor met? |",
+    "|---|---|--:|---|--:|---|",
+  ];
+  for (const t of list) {
+    const ours = t.measure(t.runtime);
+    const floor = t.measure(`bare-${t.runtime}`);
+    const verdict = (v: number) => Number.isFinite(v) ? (t.met(v) ? "yes" : "**no**") : "n/a";
+    out.push(line([
+      t.runtime,
+      t.what,
+      t.show(ours),
+      verdict(ours),
+      t.show(floor),
+      verdict(floor),
     ]));
   }
   return out.join("\n") + "\n";

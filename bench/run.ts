@@ -1,7 +1,8 @@
 /**
  * The benchmark's orchestrator. For each run, concurrency and server it starts
  * a fresh server (ours on Deno, Bun or Node, the Python references, the
- * bench/ceiling_server.ts ceiling, or an external `--target`), drives it with
+ * bench/ceiling.c ceiling, each runtime's floor in bench/bare_server.ts, or an
+ * external `--target`), drives it with
  * the load generator in separate processes (bench/load.c built into
  * bench/out/load, or bench/load.ts on Node; `--generator`), samples the
  * server's RSS from /proc, and stops it. Then, per server, it holds N idle
@@ -23,19 +24,31 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Histogram, type HistogramJson } from "./load.ts";
-import { buildLoadC, LOAD_C_BINARY } from "./load_c.ts";
-import { footprintTable, type Machine, type Measurement, report, type Row } from "./report.ts";
+import { buildC, C_PROGRAMS } from "./build_c.ts";
+import {
+  type Footprint,
+  footprintTable,
+  type Machine,
+  type Measurement,
+  report,
+  type Row,
+  targetsTable,
+} from "./report.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const BIN = join(ROOT, "node_modules", ".bin");
 const NODE = join(BIN, "node");
 const REFERENCE = "reference-async";
 const LISTENING = /listening on ([^\s]+):(\d+)/i;
+/** Each runtime's floor (bench/bare_server.ts) next to our server on it. */
+const BARE_AND_OURS = "bare-deno,deno,bare-bun,bun,bare-node,node";
 
 const HELP = `usage: node_modules/.bin/node bench/run.ts [options]
   --servers LIST      comma-separated, from: deno, bun, node (our server.ts on each runtime),
                       reference-async, reference-threaded (tests/reference_port0.py),
-                      ceiling (bench/ceiling_server.ts, the generator's ceiling)
+                      ceiling (bench/ceiling.c, a minimal C server: the generator's ceiling),
+                      bare-deno, bare-bun, bare-node (bench/bare_server.ts on the runtime's
+                      own sockets: the most a server on that runtime can do here)
                       (default: all; ours are skipped with a note while server.ts is missing)
   --target HOST:PORT  also measure an already running server (repeatable; no RSS)
   --concurrency LIST  connections per measurement (default 1,50,1000)
@@ -404,9 +417,9 @@ function chooseGenerator(
   if (wanted !== undefined && wanted !== "c") {
     throw new Error(`--generator wants c or node, got ${wanted}`);
   }
-  const build = buildLoadC();
+  const build = buildC("load");
   if (build.ok) {
-    if (build.rebuilt) log(`built ${LOAD_C_BINARY} from bench/load.c (${build.compiler})`);
+    if (build.rebuilt) log(`built ${C_PROGRAMS.load.binary} from bench/load.c (${build.compiler})`);
     if (build.warnings) log(build.warnings);
     const us = spin ?? "20";
     if (!(Number(us) >= 0)) throw new Error(`--spin wants microseconds, got ${us}`);
@@ -471,12 +484,22 @@ function specs(
     node: [NODE, "server.ts", "--port", "0", "--quiet", ...extra],
     "reference-async": ["python3", "tests/reference_port0.py", "async-server", "--quiet"],
     "reference-threaded": ["python3", "tests/reference_port0.py", "threaded-server", "--quiet"],
-    ceiling: [NODE, "bench/ceiling_server.ts", "--port", "0"],
+    "bare-deno": [join(BIN, "deno"), "run", "--allow-net", "bench/bare_server.ts", "--port", "0"],
+    "bare-bun": [join(BIN, "bun"), "bench/bare_server.ts", "--port", "0"],
+    "bare-node": [NODE, "bench/bare_server.ts", "--port", "0"],
+    ceiling: [C_PROGRAMS.ceiling.binary, "--port", "0"],
   };
   const notes: string[] = [];
   const list: Spec[] = [];
   for (const name of names) {
     if (!(name in known)) throw new Error(`unknown server ${name}; see --help`);
+    if (name === "ceiling") {
+      const build = buildC("ceiling");
+      if (!build.ok) {
+        notes.push(`ceiling: skipped, bench/ceiling.c did not build: ${build.error}`);
+        continue;
+      }
+    }
     if (["deno", "bun", "node"].includes(name) && !ours) {
       notes.push(`${name}: skipped, server.ts does not exist yet`);
       continue;
@@ -503,7 +526,7 @@ async function main(): Promise<number> {
     options: {
       servers: {
         type: "string",
-        default: "reference-async,reference-threaded,ceiling,deno,bun,node",
+        default: `reference-async,reference-threaded,ceiling,${BARE_AND_OURS}`,
       },
       target: { type: "string", multiple: true, default: [] },
       concurrency: { type: "string", default: "1,50,1000" },
@@ -603,8 +626,8 @@ async function main(): Promise<number> {
   const processes = [...measured].map(([name, what]) => `${name}: ${what}`).join("; ");
   notes.unshift(`Measured server processes (last run): ${processes}.`);
   let markdown = report(facts, options, runs, REFERENCE, rows, notes);
+  const footprints: Footprint[] = [];
   if (n > 0) {
-    const footprints = [];
     for (const spec of servers.filter((s) => !s.target)) {
       const samples = [];
       for (let run = 1; run <= runs; run++) {
@@ -628,6 +651,7 @@ async function main(): Promise<number> {
     }
     markdown += footprintTable(footprints, REFERENCE, runs);
   }
+  markdown += targetsTable(rows, footprints, REFERENCE);
   if (values.write) {
     const file = join(process.cwd(), values.write);
     writeFileSync(file, markdown);

@@ -1,8 +1,10 @@
 /**
- * Builds the C load generator (bench/load.c) into bench/out/load with the
- * system's `cc`, once: it is rebuilt only when load.c is newer than the
- * binary. The build goes to a temporary file that is renamed into place, so
- * concurrent builds (a test and a benchmark) never run a half-written binary.
+ * Builds the benchmark's C programs with the system's `cc`: the load
+ * generator (bench/load.c into bench/out/load) and the generator's ceiling
+ * server (bench/ceiling.c into bench/out/ceiling). Each is built once and
+ * rebuilt only when its source is newer than the binary. The build goes to a
+ * temporary file that is renamed into place, so concurrent builds (a test and
+ * a benchmark) never run a half-written binary.
  *
  * @module
  */
@@ -14,10 +16,11 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
-/** The C source. */
-export const LOAD_C_SOURCE: string = join(BENCH, "load.c");
-/** Where the binary goes (bench/out/ is git-ignored). */
-export const LOAD_C_BINARY: string = join(BENCH, "out", "load");
+/** The C programs: each one's source, and where its binary goes (bench/out/ is git-ignored). */
+export const C_PROGRAMS: Record<"load" | "ceiling", { source: string; binary: string }> = {
+  load: { source: join(BENCH, "load.c"), binary: join(BENCH, "out", "load") },
+  ceiling: { source: join(BENCH, "ceiling.c"), binary: join(BENCH, "out", "ceiling") },
+};
 /** The compiler's flags; the build must stay warning-free with them. */
 export const CC_FLAGS: string[] = ["-O2", "-Wall", "-Wextra"];
 
@@ -33,24 +36,24 @@ export function compilerVersion(cc = "cc"): string | null {
   return result.stdout.split("\n")[0].trim();
 }
 
-/** Compiles bench/load.c into bench/out/load unless the binary is newer than the source. */
-export function buildLoadC(cc = "cc"): Build {
+/** Compiles one of {@linkcode C_PROGRAMS} unless its binary is newer than its source. */
+export function buildC(program: keyof typeof C_PROGRAMS, cc = "cc"): Build {
+  const { source, binary } = C_PROGRAMS[program];
   const compiler = compilerVersion(cc);
-  const fresh = existsSync(LOAD_C_BINARY) &&
-    statSync(LOAD_C_BINARY).mtimeMs >= statSync(LOAD_C_SOURCE).mtimeMs;
+  const fresh = existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs;
   if (fresh) {
     return {
       ok: true,
-      path: LOAD_C_BINARY,
+      path: binary,
       compiler: compiler ?? "an earlier build (no `cc` now)",
       rebuilt: false,
       warnings: "",
     };
   }
   if (compiler === null) return { ok: false, error: `no C compiler (\`${cc} --version\` failed)` };
-  mkdirSync(dirname(LOAD_C_BINARY), { recursive: true });
-  const temporary = `${LOAD_C_BINARY}.${process.pid}.${Date.now()}.tmp`;
-  const result = spawnSync(cc, [...CC_FLAGS, "-o", temporary, LOAD_C_SOURCE], {
+  mkdirSync(dirname(binary), { recursive: true });
+  const temporary = `${binary}.${process.pid}.${Date.now()}.tmp`;
+  const result = spawnSync(cc, [...CC_FLAGS, "-o", temporary, source], {
     encoding: "utf8",
     timeout: 60_000,
   });
@@ -59,7 +62,7 @@ export function buildLoadC(cc = "cc"): Build {
     const why = (result.stderr || String(result.error ?? "")).trim().split("\n").slice(0, 6);
     return { ok: false, error: `${cc} failed: ${why.join(" | ")}` };
   }
-  renameSync(temporary, LOAD_C_BINARY);
+  renameSync(temporary, binary);
   const warnings = result.stderr.trim();
-  return { ok: true, path: LOAD_C_BINARY, compiler, rebuilt: true, warnings };
+  return { ok: true, path: binary, compiler, rebuilt: true, warnings };
 }

@@ -1,0 +1,167 @@
+/**
+ * The runtime's floor: a minimal warmer-colder server on the runtime's own
+ * sockets (`Deno.listen`, `Bun.listen`, or `node:net` on Node), written as
+ * lightly as possible, for the benchmark only. It shows what the runtime itself
+ * allows on this machine, so that our server is compared with the most any
+ * server on that runtime could do. Bytes are parsed in place, numbers are plain
+ * `number`s, replies to one read go out in one write, and checks are minimal.
+ * Not the project's server.
+ *
+ * Usage: deno run -A bench/bare_server.ts | bun bench/bare_server.ts |
+ *   node bench/bare_server.ts, with [--port 0] [--host 127.0.0.1].
+ * Prints `Listening on HOST:PORT`; stops on SIGTERM or SIGINT.
+ *
+ * @module
+ */
+
+import { createServer } from "node:net";
+import process from "node:process";
+import { parseArgs } from "node:util";
+
+const LF = 10;
+const MAX_LINE = 256;
+
+/** One connection's game and partial line. */
+class Session {
+  lower = 0;
+  upper = -1;
+  secret = NaN;
+  guesses: number[] = [];
+  line: Uint8Array = new Uint8Array(MAX_LINE);
+  length = 0;
+
+  /** Handles one line; returns the reply text, or "" for none. */
+  command(): string {
+    const line = this.line;
+    const n = this.length;
+    this.length = 0;
+    if (n === 6 && line[0] === 78) return this.number(); // NUMBER
+    if (n > 7 && line[0] === 80) return this.params(n); // PARAMS lower upper
+    if (n > 7 && line[0] === 82) { // REPORT decision
+      const correct = line[7] === 67 && line[9] === 114; // "Correct", not "Colder"
+      if (correct && this.guesses.length > 0) this.secret = this.guesses[this.guesses.length - 1];
+      return "";
+    }
+    return "ERROR unknown-command Unknown command\n";
+  }
+
+  params(n: number): string {
+    const text = new TextDecoder().decode(this.line.subarray(7, n));
+    const space = text.indexOf(" ");
+    this.lower = Number(text.slice(0, space));
+    this.upper = Number(text.slice(space + 1));
+    this.secret = NaN;
+    this.guesses.length = 0;
+    return "";
+  }
+
+  number(): string {
+    if (this.upper < this.lower) return "ERROR no-game Send PARAMS first\n";
+    let guess = this.secret;
+    if (Number.isNaN(guess)) {
+      const size = this.upper - this.lower + 1;
+      if (this.guesses.length >= size) return "ERROR exhausted No numbers left\n";
+      do guess = this.lower + Math.floor(Math.random() * size); while (
+        this.guesses.includes(guess)
+      );
+    }
+    this.guesses.push(guess);
+    return guess + "\n";
+  }
+}
+
+/** Feeds one read to the session; returns the replies, or "" for none. */
+function answer(session: Session, chunk: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < chunk.length; i++) {
+    const b = chunk[i];
+    if (b === LF) out += session.command();
+    else if (session.length < MAX_LINE) session.line[session.length++] = b;
+  }
+  return out;
+}
+
+/** Listens with the runtime's own sockets; resolves to the bound port. */
+function listen(host: string, port: number): Promise<number> {
+  if ("Bun" in globalThis) return listenBun(host, port);
+  if ("Deno" in globalThis) return listenDeno(host, port);
+  return listenNode(host, port);
+}
+
+function listenDeno(hostname: string, port: number): Promise<number> {
+  const listener = Deno.listen({ hostname, port });
+  const encoder = new TextEncoder();
+  const serve = async (conn: Deno.TcpConn) => {
+    conn.setNoDelay(true);
+    const session = new Session();
+    // As small as our server's first read buffer, so that idle connections
+    // cost what the runtime makes them cost; a round trip's write is far smaller.
+    const buffer = new Uint8Array(512);
+    try {
+      for (let n; (n = await conn.read(buffer)) !== null;) {
+        const out = answer(session, buffer.subarray(0, n));
+        if (out !== "") await conn.write(encoder.encode(out));
+      }
+    } catch { /* reset by the peer */ }
+    try {
+      conn.close();
+    } catch { /* already closed */ }
+  };
+  (async () => {
+    for await (const conn of listener) serve(conn);
+  })();
+  return Promise.resolve(listener.addr.port);
+}
+
+function listenBun(hostname: string, port: number): Promise<number> {
+  // deno-lint-ignore no-explicit-any
+  const Bun = (globalThis as any).Bun;
+  const server = Bun.listen({
+    hostname,
+    port,
+    socket: {
+      // deno-lint-ignore no-explicit-any
+      open(socket: any) {
+        socket.setNoDelay?.(true);
+        socket.data = new Session();
+      },
+      // deno-lint-ignore no-explicit-any
+      data(socket: any, chunk: Uint8Array) {
+        const out = answer(socket.data, chunk);
+        // Bun's write takes what the socket takes; a reply of a few bytes, with
+        // one request in flight per connection, is always taken whole.
+        if (out !== "") socket.write(out);
+      },
+    },
+  });
+  return Promise.resolve(server.port);
+}
+
+function listenNode(host: string, port: number): Promise<number> {
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    const session = new Session();
+    socket.on("data", (chunk: Uint8Array) => {
+      const out = answer(session, chunk);
+      if (out !== "") socket.write(out);
+    });
+    socket.on("error", () => socket.destroy());
+  });
+  return new Promise((resolve) => {
+    server.listen({ host, port, backlog: 4096 }, () => {
+      const address = server.address();
+      resolve(typeof address === "object" && address !== null ? address.port : port);
+    });
+  });
+}
+
+const { values } = parseArgs({
+  options: {
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string", default: "0" },
+    quiet: { type: "boolean", default: false },
+  },
+});
+const bound = await listen(values.host, Number(values.port));
+console.log(`Listening on ${values.host}:${bound}`);
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => process.exit(0));
