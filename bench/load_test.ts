@@ -29,7 +29,7 @@ import {
   ReplyParser,
   Stats,
 } from "./load.ts";
-import { Running, RUNTIME, runtimeCommand } from "../tests/_helpers.ts";
+import { Running, RUNTIME, runtimeCommand, titled } from "../tests/_helpers.ts";
 import { buildC } from "./build_c.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -256,7 +256,7 @@ const built = buildC("load");
 const skipC = built.ok ? false : `C load generator not built: ${built.error}`;
 const quick = ["--duration", "0.6", "--warmup", "0.2"];
 
-test("the C generator plays clean games like load.ts, with the same JSON", {
+test(titled("the C generator plays clean games like load.ts, with the same JSON", skipC), {
   skip: skipC,
 }, async () => {
   assert.ok(built.ok);
@@ -294,7 +294,7 @@ function stalling(line: string, state: { numbers: number; game: number[] }): str
   return `${state.numbers}\n`;
 }
 
-test("both generators time a stalled round trip by its age when the window closes", {
+test(titled("both generators time a stalled round trip by its age when the window closes", skipC), {
   skip: skipC,
 }, async () => {
   assert.ok(built.ok);
@@ -316,7 +316,7 @@ test("both generators time a stalled round trip by its age when the window close
   }
 });
 
-test("the C generator counts a wrong server's violations like load.ts", {
+test(titled("the C generator counts a wrong server's violations like load.ts", skipC), {
   skip: skipC,
 }, async () => {
   assert.ok(built.ok);
@@ -347,7 +347,7 @@ test("the C generator counts a wrong server's violations like load.ts", {
   }
 });
 
-test("the C generator's idle mode holds connections and sees unsolicited lines", {
+test(titled("the C generator's idle mode holds connections and sees unsolicited lines", skipC), {
   skip: skipC,
 }, async () => {
   assert.ok(built.ok);
@@ -380,8 +380,10 @@ async function playsClean(server: Running): Promise<void> {
 
 const ceiling = buildC("ceiling");
 
-test("the C ceiling server plays clean games", {
-  skip: skipC || (ceiling.ok ? false : `ceiling.c not built: ${ceiling.error}`),
+const skipCeiling = skipC || (ceiling.ok ? false : `ceiling.c not built: ${ceiling.error}`);
+
+test(titled("the C ceiling server plays clean games", skipCeiling), {
+  skip: skipCeiling,
 }, async () => {
   assert.ok(ceiling.ok);
   assert.equal(ceiling.warnings, "", "ceiling.c must compile without warnings");
@@ -389,7 +391,9 @@ test("the C ceiling server plays clean games", {
   await playsClean(server);
 });
 
-test(`the bare server plays clean games on ${RUNTIME}'s own sockets`, { skip: skipC }, async () => {
+test(titled(`the bare server plays clean games on ${RUNTIME}'s own sockets`, skipC), {
+  skip: skipC,
+}, async () => {
   await using server = new Running(...runtimeCommand("bench/bare_server.ts", ["--port", "0"]));
   await playsClean(server);
 });

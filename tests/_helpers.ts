@@ -38,6 +38,14 @@ export function reference(): { path: string; skip: false } | { path: undefined; 
   return { path, skip: false };
 }
 
+/**
+ * A test's name, with the reason it is skipped when it is: Deno and Bun print
+ * a skipped test's name but not the reason given in `skip`.
+ */
+export function titled(name: string, skip: string | false): string {
+  return skip ? `${name} [skipped: ${skip}]` : name;
+}
+
 /** Whether python3 runs, checked once. */
 let python: Promise<string | false> | undefined;
 export function pythonSkip(): Promise<string | false> {

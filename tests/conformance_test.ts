@@ -20,6 +20,7 @@ import {
   RUNTIME,
   runtimeCommand,
   serverReports,
+  titled,
 } from "./_helpers.ts";
 
 const ref = reference();
@@ -27,33 +28,41 @@ const skip = ref.skip || await pythonSkip();
 
 describe(`conformance with the reference on ${RUNTIME}`, () => {
   for (const mode of ["threaded-server", "async-server"]) {
-    test(`our client plays the demo against the reference ${mode}`, { skip }, async () => {
-      await using server = new Running("python3", [
-        join(ROOT, "tests", "reference_port0.py"),
-        mode,
-      ]);
-      const port = await server.port();
-      const [command, args] = runtimeCommand("client.ts", ["--port", String(port)]);
-      const client = await run(command, args);
-      assert.equal(client.code, 0, client.stderr);
-      assert.equal(client.stderr, "");
-      const guesses = checkDemoOutput(client.stdout);
-      // The reference prints each report as it reads it; wait for the last.
-      await server.waitFor(new RegExp(`^${guesses.at(-1)!.replace("Client", "Server")}$`));
-      assert.deepEqual(serverReports(server.lines), guesses);
-    });
+    test(
+      titled(`our client plays the demo against the reference ${mode}`, skip),
+      { skip },
+      async () => {
+        await using server = new Running("python3", [
+          join(ROOT, "tests", "reference_port0.py"),
+          mode,
+        ]);
+        const port = await server.port();
+        const [command, args] = runtimeCommand("client.ts", ["--port", String(port)]);
+        const client = await run(command, args);
+        assert.equal(client.code, 0, client.stderr);
+        assert.equal(client.stderr, "");
+        const guesses = checkDemoOutput(client.stdout);
+        // The reference prints each report as it reads it; wait for the last.
+        await server.waitFor(new RegExp(`^${guesses.at(-1)!.replace("Client", "Server")}$`));
+        assert.deepEqual(serverReports(server.lines), guesses);
+      },
+    );
   }
 
   for (const mode of ["threaded-client", "async-client"]) {
-    test(`the reference ${mode} plays the demo against our server`, { skip }, async () => {
-      const logged: string[] = [];
-      await using server = await serve({ port: 0, log: (line) => logged.push(line) });
-      const client = await run("python3", [ref.path!, mode, String(server.addr.port)]);
-      assert.equal(client.code, 0, client.stderr);
-      assert.equal(client.stderr, "");
-      const guesses = checkDemoOutput(client.stdout);
-      assert.deepEqual(serverReports(logged), guesses);
-    });
+    test(
+      titled(`the reference ${mode} plays the demo against our server`, skip),
+      { skip },
+      async () => {
+        const logged: string[] = [];
+        await using server = await serve({ port: 0, log: (line) => logged.push(line) });
+        const client = await run("python3", [ref.path!, mode, String(server.addr.port)]);
+        assert.equal(client.code, 0, client.stderr);
+        assert.equal(client.stderr, "");
+        const guesses = checkDemoOutput(client.stdout);
+        assert.deepEqual(serverReports(logged), guesses);
+      },
+    );
   }
 });
 
@@ -67,7 +76,7 @@ function bound(size: bigint): number {
 describe(`the smart strategy against the reference clients on ${RUNTIME}`, () => {
   for (const mode of ["threaded-client", "async-client"]) {
     test(
-      `the reference ${mode} is found within W + 1 guesses in each demo game`,
+      titled(`the reference ${mode} is found within W + 1 guesses in each demo game`, skip),
       { skip },
       async () => {
         await using server = await serve({ port: 0, strategy: "smart", quiet: true });

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "../client.ts";
 import { serve } from "../server.ts";
-import { ROOT, Running } from "./_helpers.ts";
+import { ROOT, Running, titled } from "./_helpers.ts";
 
 const skip = spawnSync("haproxy", ["-v"]).status === 0
   ? false
@@ -27,7 +27,7 @@ function freePort(): Promise<number> {
   });
 }
 
-test("deploy/haproxy.cfg spreads games over two servers, every game played whole", {
+test(titled("deploy/haproxy.cfg spreads games over two servers, every game played whole", skip), {
   skip,
   timeout: 60_000,
 }, async () => {
