@@ -46,10 +46,19 @@ class Session {
   }
 
   params(n: number): string {
-    const text = new TextDecoder().decode(this.line.subarray(7, n));
-    const space = text.indexOf(" ");
-    this.lower = Number(text.slice(0, space));
-    this.upper = Number(text.slice(space + 1));
+    // "PARAMS lower upper", read from the bytes: no decoding, no strings.
+    const line = this.line;
+    let i = 7;
+    const read = () => {
+      const negative = line[i] === 45; // "-"
+      if (negative) i++;
+      let value = 0;
+      while (i < n && line[i] >= 48 && line[i] <= 57) value = value * 10 + line[i++] - 48;
+      i++; // the space after it
+      return negative ? -value : value;
+    };
+    this.lower = read();
+    this.upper = read();
     this.secret = NaN;
     this.guesses.length = 0;
     return "";

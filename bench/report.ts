@@ -96,7 +96,8 @@ export function report(
     `\`PARAMS 1 100\`, up to five round trips, \`PARAMS 0 -1\`. Warm-up starts once the server ` +
     `has answered every connection once, so connections still in the listen queue are not timed. ` +
     `Latency is per round trip, seen by the client; a round trip still unanswered when the window ` +
-    `closes counts with its age so far, so a stalled connection shows in p99. Peak RSS is the server's VmHWM (plus sampled VmRSS) from /proc. ` +
+    `closes counts with its age so far, so a stalled connection shows in p99. Peak RSS is the ` +
+    `server's VmHWM (plus sampled VmRSS) from /proc. ` +
     `"×ref" is the figure divided by ${reference}'s at the same concurrency (for latency and RSS, ` +
     `lower is better). CPU columns are CPU time over the measured window, 100% = one core: ` +
     `the server's process tree, the load generator (summed over its processes), and the rest of ` +
@@ -302,9 +303,7 @@ export function targetsTable(rows: Row[], footprints: Footprint[], reference: st
   for (const runtime of ["bun", "deno", "node"] as const) {
     list.push({
       runtime,
-      what: `${int(idle)} idle connections: ≤ ${most[runtime]} KB (${
-        most[runtime]
-      },000 bytes) each`,
+      what: `${int(idle)} idle connections: ≤ ${int(most[runtime] * 1000)} bytes each`,
       measure: bytes,
       show: kb,
       met: (v) => v <= most[runtime] * 1000,

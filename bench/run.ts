@@ -2,13 +2,13 @@
  * The benchmark's orchestrator. For each run, concurrency and server it starts
  * a fresh server (ours on Deno, Bun or Node, the Python references, the
  * bench/ceiling.c ceiling, each runtime's floor in bench/bare_server.ts, or an
- * external `--target`), drives it with
- * the load generator in separate processes (bench/load.c built into
- * bench/out/load, or bench/load.ts on Node; `--generator`), samples the
- * server's RSS from /proc, and stops it. Then, per server, it holds N idle
- * connections to measure bytes per connection. Prints (or writes) a Markdown
- * report of medians over runs, each with its ratio to the Python asyncio
- * reference of the same invocation.
+ * external `--target`), drives it with the load generator in separate
+ * processes (bench/load.c built into bench/out/load, or bench/load.ts on Node;
+ * `--generator`), samples the server's RSS from /proc, and stops it. Then, per
+ * server, it holds N idle connections to measure bytes per connection. Prints
+ * (or writes) a Markdown report of medians over runs, each with its ratio to
+ * the Python asyncio reference of the same invocation, and the issue's targets
+ * next to each runtime's floor.
  *
  * Usage: node_modules/.bin/node bench/run.ts --help
  *
@@ -40,8 +40,6 @@ const BIN = join(ROOT, "node_modules", ".bin");
 const NODE = join(BIN, "node");
 const REFERENCE = "reference-async";
 const LISTENING = /listening on ([^\s]+):(\d+)/i;
-/** Each runtime's floor (bench/bare_server.ts) next to our server on it. */
-const BARE_AND_OURS = "bare-deno,deno,bare-bun,bun,bare-node,node";
 
 const HELP = `usage: node_modules/.bin/node bench/run.ts [options]
   --servers LIST      comma-separated, from: deno, bun, node (our server.ts on each runtime),
@@ -526,7 +524,9 @@ async function main(): Promise<number> {
     options: {
       servers: {
         type: "string",
-        default: `reference-async,reference-threaded,ceiling,${BARE_AND_OURS}`,
+        // Each runtime's floor (bench/bare_server.ts) next to our server on it.
+        default:
+          "reference-async,reference-threaded,ceiling,bare-deno,deno,bare-bun,bun,bare-node,node",
       },
       target: { type: "string", multiple: true, default: [] },
       concurrency: { type: "string", default: "1,50,1000" },
