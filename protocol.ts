@@ -20,7 +20,7 @@
  * @module
  */
 
-export { LineStream, type LineStreamOptions, readLines } from "./_lines.ts";
+import { type LineSink, LineSplitter } from "./_protocol/lines.ts";
 
 /** The four answers a client gives to a guess. */
 export type Decision = "Warmer" | "Colder" | "Unsure" | "Correct";
@@ -72,7 +72,10 @@ export type Command = ParamsCommand | NumberCommand | ReportCommand;
 
 /**
  * The error codes a server sends in `ERROR <code> <message>` lines, each with
- * whether the server closes the connection after sending it.
+ * whether the server closes the connection after sending it: the one list of
+ * them, which {@linkcode ErrorCode} derives from. `internal` is a fault of
+ * the server's own (a bug), not of the peer's line: it ends that one
+ * connection and no other.
  *
  * @example Which errors close the connection
  * ```ts
@@ -83,38 +86,29 @@ export type Command = ParamsCommand | NumberCommand | ReportCommand;
  * assert.equal(ERROR_CODES["unknown-command"].closes, false);
  * ```
  */
-export const ERROR_CODES: Readonly<Record<ErrorCode, { readonly closes: boolean }>> = Object
-  .freeze({
-    "unknown-command": { closes: false },
-    "wrong-fields": { closes: false },
-    "not-integer": { closes: false },
-    "bad-decision": { closes: false },
-    "bad-range": { closes: false },
-    "no-game": { closes: false },
-    "no-guess": { closes: false },
-    "exhausted": { closes: false },
-    "line-too-long": { closes: true },
-    "bad-utf8": { closes: false },
-    "busy": { closes: true },
-    "idle": { closes: true },
-    "shutting-down": { closes: true },
-  });
+export const ERROR_CODES = {
+  "unknown-command": { closes: false },
+  "wrong-fields": { closes: false },
+  "not-integer": { closes: false },
+  "bad-decision": { closes: false },
+  "bad-range": { closes: false },
+  "no-game": { closes: false },
+  "no-guess": { closes: false },
+  "exhausted": { closes: false },
+  "line-too-long": { closes: true },
+  "bad-utf8": { closes: false },
+  "busy": { closes: true },
+  "idle": { closes: true },
+  "shutting-down": { closes: true },
+  "internal": { closes: true },
+} as const;
+Object.freeze(ERROR_CODES);
 
-/** A code of an `ERROR` line; `bad-reply` is the client's own, for a reply it cannot use. */
-export type ErrorCode =
-  | "unknown-command"
-  | "wrong-fields"
-  | "not-integer"
-  | "bad-decision"
-  | "bad-range"
-  | "no-game"
-  | "no-guess"
-  | "exhausted"
-  | "line-too-long"
-  | "bad-utf8"
-  | "busy"
-  | "idle"
-  | "shutting-down";
+/**
+ * A code of an `ERROR` line, a key of {@linkcode ERROR_CODES}; `bad-reply`
+ * is the client's own, for a reply it cannot use.
+ */
+export type ErrorCode = keyof typeof ERROR_CODES;
 
 /**
  * A line that breaks the protocol, from either side. The server answers one
@@ -355,4 +349,96 @@ export function decide(secret: bigint, guess: bigint, previousDistance?: bigint)
   else if (distance < previousDistance) decision = "Warmer";
   else decision = "Colder";
   return { decision, distance };
+}
+
+// Lines over web streams. With `@std/streams` the usual pipeline is
+// `readable.pipeThrough(new TextDecoderStream()).pipeThrough(new TextLineStream())`;
+// `LineStream` stands where `TextLineStream` would. `TextLineStream` splits
+// strings and has no length limit, so a peer that never sends `\n` makes it
+// buffer without end. Splitting on bytes first bounds each line, and decoding
+// one whole line at a time means a character split across chunks is never cut.
+
+/** Options of {@linkcode LineStream} and {@linkcode readLines}. */
+export interface LineStreamOptions {
+  /**
+   * The most bytes a line may have, its terminator not counted. A longer line
+   * errors the stream with a `RangeError` instead of being buffered.
+   *
+   * @default {4096}
+   */
+  maxLineBytes?: number;
+}
+
+/**
+ * Splits UTF-8 bytes into lines: accepts `\n` and `\r\n`, delivers a last line
+ * that has no terminator, and errors with a `RangeError` on a line over the
+ * limit or a `TypeError` on bytes that are not UTF-8.
+ *
+ * @example Lines from chunks that cut a character in two
+ * ```ts
+ * import { LineStream } from "@warmer-colder/warmer-colder/protocol";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = new TextEncoder().encode("caf\u00e9\r\nNUMBER\n");
+ * const lines = ReadableStream.from([bytes.subarray(0, 4), bytes.subarray(4)])
+ *   .pipeThrough(new LineStream());
+ * assert.deepEqual(await Array.fromAsync(lines), ["caf\u00e9", "NUMBER"]);
+ * ```
+ */
+export class LineStream extends TransformStream<Uint8Array, string> {
+  /**
+   * Makes a line splitter.
+   *
+   * @param options The line limit.
+   */
+  constructor(options: LineStreamOptions = {}) {
+    const max = options.maxLineBytes ?? 4096;
+    const splitter = new LineSplitter(max);
+    const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+    let controller!: TransformStreamDefaultController<string>;
+    const sink: LineSink = {
+      line(bytes, start, end) {
+        controller.enqueue(decoder.decode(bytes.subarray(start, end)));
+      },
+      tooLong() {
+        throw new RangeError(`Cannot read line: longer than ${max} bytes`);
+      },
+    };
+    super({
+      start(c) {
+        controller = c;
+      },
+      transform(chunk) {
+        splitter.push(chunk, sink);
+      },
+      flush() {
+        splitter.end(sink);
+      },
+    });
+  }
+}
+
+/**
+ * Reads a byte stream as lines, one at a time.
+ *
+ * @param readable The bytes.
+ * @param options The line limit.
+ * @returns The lines, without terminators.
+ *
+ * @example
+ * ```ts
+ * import { readLines } from "@warmer-colder/warmer-colder/protocol";
+ * import assert from "node:assert/strict";
+ *
+ * const readable = ReadableStream.from([new TextEncoder().encode("1\n2\n")]);
+ * const lines: string[] = [];
+ * for await (const line of readLines(readable)) lines.push(line);
+ * assert.deepEqual(lines, ["1", "2"]);
+ * ```
+ */
+export function readLines(
+  readable: ReadableStream<Uint8Array>,
+  options?: LineStreamOptions,
+): ReadableStream<string> {
+  return readable.pipeThrough(new LineStream(options));
 }

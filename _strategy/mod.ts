@@ -1,5 +1,6 @@
 /**
- * The strategies a server can guess with, by name.
+ * The strategies a server can guess with, by name: the one table every
+ * other list of them (the option's type, the program's flag) derives from.
  *
  * @module
  */
@@ -10,7 +11,10 @@ import type { Strategy } from "./types.ts";
 
 export type { Guesser, Strategy } from "./types.ts";
 
-/** The names of the strategies. */
+/**
+ * The names of the strategies: `random` plays as the reference does; `smart`
+ * listens. The compiler holds {@linkcode STRATEGIES} to exactly these.
+ */
 export type StrategyName = "random" | "smart";
 
 /** Each strategy by its name. */
@@ -18,3 +22,8 @@ export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = Object.freez
   random,
   smart,
 });
+
+/** The strategies' names, in the order of the table: what the program's flag accepts. */
+export const strategyNames: readonly StrategyName[] = Object.freeze(
+  Object.keys(STRATEGIES) as StrategyName[],
+);

@@ -16,7 +16,7 @@ step() {
 
 step "deno fmt --check" "$bin/deno" fmt --check
 step "deno lint" "$bin/deno" lint
-step "deno check" "$bin/deno" check mod.ts _server_cli.ts _client_cli.ts tests/ bench/
+step "deno check" "$bin/deno" check mod.ts _cli/ tests/ bench/
 step "deno doc --lint" "$bin/deno" doc --lint mod.ts server.ts client.ts protocol.ts
 step "deno publish --dry-run" "$bin/deno" publish --dry-run --allow-dirty
 step "tests on Deno, and doc tests" "$bin/deno" test -A --doc

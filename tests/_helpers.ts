@@ -12,16 +12,12 @@ import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { decide } from "../protocol.ts";
+import { RUNTIME } from "../_transport/detect.ts";
 
 /** The repository's root. */
 export const ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** The runtime the tests run on. */
-export const RUNTIME: "deno" | "bun" | "node" = "Deno" in globalThis
-  ? "deno"
-  : "Bun" in globalThis
-  ? "bun"
-  : "node";
+export { RUNTIME } from "../_transport/detect.ts";
 
 /** The command line that runs a TypeScript file of the project on this runtime. */
 export function runtimeCommand(file: string, args: string[] = []): [string, string[]] {

@@ -125,7 +125,18 @@ describe(`the programs on ${RUNTIME}`, () => {
     });
 
     test(`${file} with a bad flag prints one line and exits 2`, async () => {
-      for (const args of [["--bogus"], ["--port", "x"], ["--port"], ["extra"], ["--lang", "fr"]]) {
+      const timeout = file === "server.ts" ? "--idle-timeout" : "--timeout";
+      for (
+        const args of [
+          ["--bogus"],
+          ["--port", "x"],
+          ["--port"],
+          ["extra"],
+          ["--lang", "fr"],
+          // Past what a timer can wait (2^31 - 1 ms): refused, not fired at once.
+          [timeout, "3000000"],
+        ]
+      ) {
         const result = await program(file, ...args);
         assert.equal(result.code, 2, `${args}: ${result.stderr}`);
         const lines = result.stderr.trimEnd().split("\n");

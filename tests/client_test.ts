@@ -221,6 +221,26 @@ describe("connect() over loopback", () => {
     await assert.rejects(connect({ port: 70000 }), RangeError);
   });
 
+  test("refuses a timeout past 2^31 - 1 ms, which a timer would fire at once", async () => {
+    await using server = await serve({ port: 0, quiet: true });
+    const started = Date.now();
+    await assert.rejects(
+      connect({ port: server.addr.port, timeout: 3e9 }),
+      (e) => e instanceof RangeError && /timeout/.test(e.message) && /2147483647/.test(e.message),
+    );
+    assert.throws(
+      () => new Client(new TransformStream<Uint8Array, Uint8Array>(), { timeout: 2 ** 31 }),
+      RangeError,
+    );
+    assert.ok(Date.now() - started < 1_000);
+    // The limit itself is a wait like any other.
+    await using client = await connect({ port: server.addr.port, timeout: 2 ** 31 - 1 });
+    await using game = await client.session(1, 1, 1);
+    for await (const n of game.requestNumbers(1)) {
+      assert.equal(await game.reportOutcome(n), "Correct");
+    }
+  });
+
   test("a server closing mid-game rejects the wait with ConnectionClosedError", async () => {
     const server = await serve({ port: 0, quiet: true });
     const client = await connect({ port: server.addr.port });

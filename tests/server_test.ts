@@ -36,6 +36,11 @@ const LF = 10;
 // ---------------------------------------------------------------------------
 // Helpers
 
+/** What a bug in a strategy or a listener looks like. */
+function throwBug(): never {
+  throw new Error("a bug");
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -182,6 +187,14 @@ interface ErrorCase {
 const GAME = "PARAMS 1 10\n";
 
 const ERROR_CASES: readonly ErrorCase[] = [
+  {
+    code: "internal",
+    title: "a report listener that throws",
+    options: { quiet: false, onReport: () => throwBug(), onError: () => {} },
+    setup: GAME + "NUMBER\n",
+    setupReplies: 1,
+    bad: ["REPORT Unsure\n"],
+  },
   { code: "unknown-command", title: "GUESS", setup: GAME, bad: ["GUESS 5\n"] },
   { code: "wrong-fields", title: "PARAMS with one field", setup: GAME, bad: ["PARAMS 1\n"] },
   { code: "not-integer", title: "PARAMS one 10", setup: GAME, bad: ["PARAMS one 10\n"] },
@@ -606,6 +619,54 @@ describe("game rules over loopback", () => {
   });
 });
 
+describe("a fault of the server's own", () => {
+  test(
+    "a strategy that throws ends that connection with ERROR internal, logs one line, and every other game plays on",
+    LIMIT,
+    async () => {
+      // The random strategy draws its keys at PARAMS: this source fails on its
+      // first draw only, so exactly one game's PARAMS meets the bug.
+      let draws = 0;
+      const faults: unknown[] = [];
+      await using server = await start({
+        random: () => {
+          if (draws++ === 0) throwBug();
+          return Math.random();
+        },
+        onError: (error) => faults.push(error),
+      });
+      await using broken = await RawClient.connect(server.addr.port);
+      await broken.write("PARAMS 1 10\n");
+      assertError(await broken.readLine(), "internal");
+      await broken.expectClosed();
+      assert.equal(faults.length, 1);
+      assert.match(String(faults[0]), /a bug/);
+      await using good = await RawClient.connect(server.addr.port);
+      assert.ok((await playGame(good, 1n, 100n, 42n)) >= 1);
+      assert.equal(server.connections, 1);
+    },
+  );
+
+  test("by default the fault is one line on stderr", LIMIT, async () => {
+    const logged: string[] = [];
+    const error = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args.join(" "));
+    try {
+      await using server = await start({ quiet: false, onReport: () => throwBug() });
+      await using client = await RawClient.connect(server.addr.port);
+      await client.write(GAME + "NUMBER\nREPORT Unsure\n");
+      assertNumber(await client.line(), 1n, 10n);
+      assertError(await client.readLine(), "internal");
+      await client.expectClosed();
+    } finally {
+      console.error = error;
+    }
+    assert.equal(logged.length, 1, JSON.stringify(logged));
+    assert.match(logged[0], /internal error.*a bug/);
+    assert.ok(!logged[0].includes("\n"));
+  });
+});
+
 // ---------------------------------------------------------------------------
 // serveConnection() over in-memory streams
 
@@ -782,6 +843,26 @@ describe("shutdown", () => {
   test("an already aborted signal refuses to serve", LIMIT, async () => {
     await assert.rejects(start({ signal: AbortSignal.abort() }));
   });
+
+  test(
+    "idleTimeout and shutdownTimeout past 2^31 - 1 ms are refused with RangeError",
+    LIMIT,
+    async () => {
+      for (const name of ["idleTimeout", "shutdownTimeout"]) {
+        await assert.rejects(
+          start({ [name]: 3e9 }),
+          (e) =>
+            e instanceof RangeError && e.message.includes(name) && /2147483647/.test(e.message),
+        );
+      }
+      // At the limit, an idle connection is kept, not cut at once.
+      await using server = await start({ idleTimeout: 2 ** 31 - 1, shutdownTimeout: 2 ** 31 - 1 });
+      await using client = await RawClient.connect(server.addr.port);
+      await delay(50);
+      await client.write(GAME + "NUMBER\n");
+      assertNumber(await client.line(), 1n, 10n);
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------

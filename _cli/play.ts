@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { GameSession } from "./client.ts";
-import type { Decision } from "./protocol.ts";
-import { decisionWord, type Messages } from "./_messages.ts";
+import type { GameSession } from "../_client/client.ts";
+import type { Decision } from "../protocol.ts";
+import { decisionWord, type Messages } from "./messages.ts";
 
 /** `floor(n / 2)` for any sign (`bigint` division truncates toward zero). */
 function half(n: bigint): bigint {

@@ -6,11 +6,13 @@
  */
 
 import process from "node:process";
-import type { Decision } from "./protocol.ts";
-import { UsageError } from "./_cli.ts";
+import type { Decision } from "../protocol.ts";
 
 /** The languages of the messages. */
 export type Language = "en" | "ko";
+
+/** The languages, for the `--lang` flag. */
+export const LANGUAGES: readonly Language[] = ["en", "ko"];
 
 /** The messages of one language. */
 export interface Messages {
@@ -80,18 +82,12 @@ function env(name: string): string | undefined {
   }
 }
 
-/** The language `--lang` names, else the one `LANG` names, else English. */
+/** The language `--lang` chose, else the one `LANG` names, else English. */
 export function language(
-  flag: string | undefined,
+  chosen: Language | undefined,
   lang: string | undefined = env("LANG"),
 ): Language {
-  if (flag !== undefined) {
-    if (flag !== "en" && flag !== "ko") {
-      throw new UsageError(`--lang must be en or ko, got ${JSON.stringify(flag)}`);
-    }
-    return flag;
-  }
-  return lang?.toLowerCase().startsWith("ko") ? "ko" : "en";
+  return chosen ?? (lang?.toLowerCase().startsWith("ko") ? "ko" : "en");
 }
 
 const COLOURS: Readonly<Record<Decision, string>> = {

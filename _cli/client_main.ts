@@ -8,11 +8,11 @@
 
 import process from "node:process";
 import { createInterface } from "node:readline";
-import { bigInteger, integer, parseFlags, UsageError } from "./_cli.ts";
-import { connect } from "./client.ts";
-import type { Decision } from "./protocol.ts";
-import { decisionWord, language, MESSAGES, useColour } from "./_messages.ts";
-import { type Console, play } from "./_play.ts";
+import { bigInteger, choice, integer, parseFlags, run, seconds, UsageError } from "./run.ts";
+import { connect } from "../_client/client.ts";
+import type { Decision } from "../protocol.ts";
+import { decisionWord, language, LANGUAGES, MESSAGES, useColour } from "./messages.ts";
+import { type Console, play } from "./play.ts";
 
 const USAGE = `Usage: client.ts [options]
 
@@ -58,8 +58,13 @@ export function randomInteger(lower: bigint, upper: bigint): bigint {
   }
 }
 
+/** Runs the program with the process's arguments, and sets its exit code. */
+export function main(): Promise<void> {
+  return run("client.ts", clientMain);
+}
+
 /** Plays the games; returns the exit code. */
-export async function main(args: string[]): Promise<number> {
+async function clientMain(args: string[]): Promise<number> {
   const flags = parseFlags(USAGE, {
     hostname: { type: "string", default: "127.0.0.1" },
     port: { type: "string", default: "4321" },
@@ -73,7 +78,10 @@ export async function main(args: string[]): Promise<number> {
     lang: { type: "string" },
   }, args);
   if (flags === undefined) return 0;
-  const messages = MESSAGES[language(flags.lang as string | undefined)];
+  const lang = flags.lang === undefined
+    ? undefined
+    : choice("lang", flags.lang as string, LANGUAGES);
+  const messages = MESSAGES[language(lang)];
   const colour = useColour();
   if (flags.play) {
     if (flags.secret !== undefined) throw new UsageError("--play and --secret do not go together");
@@ -99,7 +107,7 @@ export async function main(args: string[]): Promise<number> {
   await using client = await connect({
     hostname: flags.hostname as string,
     port: integer("port", flags.port as string, 1, 65535),
-    timeout: integer("timeout", flags.timeout as string, 0) * 1000,
+    timeout: seconds("timeout", flags.timeout as string),
   });
   if (flags.play) {
     const [lower, upper] = games[0];

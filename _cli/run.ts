@@ -7,6 +7,7 @@
 
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { MAX_DELAY } from "../_util/limits.ts";
 
 /** A bad command line: reported in one line, exit code 2. */
 export class UsageError extends Error {
@@ -56,6 +57,23 @@ export function integer(
     );
   }
   return value;
+}
+
+/** Reads a flag that must be one of `choices`. */
+export function choice<T extends string>(name: string, text: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(text)) {
+    throw new UsageError(
+      `--${name} must be ${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}, got ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+  return text as T;
+}
+
+/** Reads a duration flag in seconds, as milliseconds a timer can wait. */
+export function seconds(name: string, text: string): number {
+  return integer(name, text, 0, Math.floor(MAX_DELAY / 1000)) * 1000;
 }
 
 /** Reads a big integer flag. */

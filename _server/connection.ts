@@ -8,60 +8,16 @@
  */
 
 import {
-  type Command,
-  DECISIONS,
+  ERROR_CODES,
   type ErrorCode,
   formatError,
   parseCommand,
   ProtocolError,
-} from "./protocol.ts";
-import { type LineSink, LineSplitter } from "./_lines.ts";
-import { Game, type GameOptions } from "./_game.ts";
-import type { Socket, SocketHandlers } from "./_transport/types.ts";
-
-const encoder = new TextEncoder();
-const NUMBER_LINE = encoder.encode("NUMBER");
-const REPORT_LINES = DECISIONS.map((decision) => ({
-  bytes: encoder.encode(`REPORT ${decision}`),
-  command: parseCommand(`REPORT ${decision}`),
-}));
-
-function equals(bytes: Uint8Array, start: number, end: number, expected: Uint8Array): boolean {
-  if (end - start !== expected.length) return false;
-  for (let i = 0; i < expected.length; i++) if (bytes[start + i] !== expected[i]) return false;
-  return true;
-}
-
-/**
- * The commands of a game's hot loop, `NUMBER` and `REPORT decision`, read
- * straight from their bytes: no decoding, no splitting. Any other line is
- * `undefined`, for the general parser; a line read here parses the same
- * there (the fuzz tests hold both to one model).
- */
-function hotCommand(bytes: Uint8Array, start: number, end: number): Command | undefined {
-  if (equals(bytes, start, end, NUMBER_LINE)) return parseCommand("NUMBER");
-  if (bytes[start] !== 0x52) return undefined; // "R"
-  for (const report of REPORT_LINES) {
-    if (equals(bytes, start, end, report.bytes)) return report.command;
-  }
-  return undefined;
-}
-
-/**
- * A short ASCII line as a string, in JavaScript: on Deno, TextDecoder is a
- * call into Rust, dearer than this loop for the few bytes of a PARAMS line.
- * `undefined` for anything else, which goes to the (fatal) decoder.
- */
-function ascii(bytes: Uint8Array, start: number, end: number): string | undefined {
-  if (end - start > 64) return undefined;
-  let text = "";
-  for (let i = start; i < end; i++) {
-    const byte = bytes[i];
-    if (byte > 0x7f) return undefined;
-    text += String.fromCharCode(byte);
-  }
-  return text;
-}
+} from "../protocol.ts";
+import { ascii, hotCommand } from "../_protocol/bytes.ts";
+import { type LineSink, LineSplitter } from "../_protocol/lines.ts";
+import { Game, type GameOptions } from "./game.ts";
+import type { Socket, SocketHandlers } from "../_transport/types.ts";
 
 /** What every connection of one server shares. */
 export interface ConnectionContext {
@@ -75,6 +31,8 @@ export interface ConnectionContext {
   readonly now: number;
   /** Called once when the connection has closed. */
   closed(connection: Connection): void;
+  /** Told of a fault of the server's own (a bug) that ended a connection. */
+  fault(error: unknown): void;
 }
 
 /** One connection of a server. */
@@ -139,8 +97,15 @@ export class Connection implements SocketHandlers, LineSink {
   }
 
   #refuse(error: unknown): void {
-    if (!(error instanceof ProtocolError) || error.code === "bad-reply") throw error;
-    this.#error(error.code, error.message);
+    if (error instanceof ProtocolError && error.code !== "bad-reply") {
+      if (ERROR_CODES[error.code].closes) this.closeWith(error.code, error.message);
+      else this.#error(error.code, error.message);
+      return;
+    }
+    // A fault of the server's own, not of the line: it ends this connection
+    // and no other, and never escapes into the runtime's event loop.
+    this.closeWith("internal", "The server failed on this line; the connection is closed");
+    this.#context.fault(error);
   }
 
   /** Refuses a line over the limit, and closes. */

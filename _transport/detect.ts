@@ -1,21 +1,27 @@
 /**
- * Picks the runtime's socket adapter. The one place that asks which runtime
- * this is.
+ * Which runtime this is, and its socket adapter: the one place that asks.
+ * Everything else (the workers, the tests, the benchmark) reads
+ * {@linkcode RUNTIME} from here.
  *
  * @module
  */
 
 import type { Runtime } from "./types.ts";
 
-export type * from "./types.ts";
+/** The runtime this code runs on. */
+export const RUNTIME: "deno" | "bun" | "node" = "Deno" in globalThis
+  ? "deno"
+  : "Bun" in globalThis
+  ? "bun"
+  : "node";
 
 let runtime: Promise<Runtime> | undefined;
 
 /** The adapter for the runtime this code runs on, loaded once. */
 export function getRuntime(): Promise<Runtime> {
-  runtime ??= "Deno" in globalThis
+  runtime ??= RUNTIME === "deno"
     ? import("./deno.ts").then((m) => m.runtime)
-    : "Bun" in globalThis
+    : RUNTIME === "bun"
     ? import("./bun.ts").then((m) => m.runtime)
     : import("./node.ts").then((m) => m.runtime);
   return runtime;

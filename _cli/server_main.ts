@@ -4,11 +4,12 @@
  * @module
  */
 
-import { integer, parseFlags, UsageError } from "./_cli.ts";
-import { decisionWord, language, MESSAGES, useColour } from "./_messages.ts";
-import { serve, type StrategyName } from "./server.ts";
-import { getRuntime } from "./_transport/mod.ts";
-import { startWorker, type Worker } from "./_workers.ts";
+import { choice, integer, parseFlags, run, seconds } from "./run.ts";
+import { decisionWord, language, LANGUAGES, MESSAGES, useColour } from "./messages.ts";
+import { serve } from "../_server/serve.ts";
+import { strategyNames } from "../_strategy/mod.ts";
+import { getRuntime } from "../_transport/detect.ts";
+import { startWorker, type Worker } from "./workers.ts";
 import { availableParallelism } from "node:os";
 import process from "node:process";
 
@@ -36,8 +37,13 @@ Options:
 Prints 'Listening on HOST:PORT' once it listens; stops on SIGINT or SIGTERM.
 `;
 
+/** Runs the program with the process's arguments, and sets its exit code. */
+export function main(): Promise<void> {
+  return run("server.ts", serverMain);
+}
+
 /** Runs the server until a signal stops it; returns the exit code. */
-export async function main(args: string[]): Promise<number> {
+async function serverMain(args: string[]): Promise<number> {
   const flags = parseFlags(USAGE, {
     hostname: { type: "string", default: "127.0.0.1" },
     port: { type: "string", default: "4321" },
@@ -53,26 +59,26 @@ export async function main(args: string[]): Promise<number> {
     "reuse-port": { type: "boolean", default: false },
   }, args);
   if (flags === undefined) return 0;
-  const messages = MESSAGES[language(flags.lang as string | undefined)];
+  const lang = flags.lang === undefined
+    ? undefined
+    : choice("lang", flags.lang as string, LANGUAGES);
+  const messages = MESSAGES[language(lang)];
   const colour = useColour();
-  const strategy = flags.strategy as string;
-  if (strategy !== "random" && strategy !== "smart") {
-    throw new UsageError(`--strategy must be random or smart, got ${JSON.stringify(strategy)}`);
-  }
+  const strategy = choice("strategy", flags.strategy as string, strategyNames);
   const workers = integer("workers", flags.workers as string, 0, 1024) || availableParallelism();
   const server = await serve({
     reusePort: workers > 1 || flags["reuse-port"] as boolean,
     hostname: flags.hostname as string,
     port: integer("port", flags.port as string, 0, 65535),
-    strategy: strategy as StrategyName,
+    strategy,
     quiet: flags.quiet as boolean,
     onReport: (guess, decision) =>
       console.log(messages.server(guess, decisionWord(messages, decision, colour))),
     maxLineBytes: integer("max-line-bytes", flags["max-line-bytes"] as string, 1),
     maxConnections: integer("max-connections", flags["max-connections"] as string, 1),
     maxPendingBytes: integer("max-pending-bytes", flags["max-pending-bytes"] as string, 1),
-    idleTimeout: integer("idle-timeout", flags["idle-timeout"] as string, 0) * 1000,
-    shutdownTimeout: integer("shutdown-timeout", flags["shutdown-timeout"] as string, 0) * 1000,
+    idleTimeout: seconds("idle-timeout", flags["idle-timeout"] as string),
+    shutdownTimeout: seconds("shutdown-timeout", flags["shutdown-timeout"] as string),
   });
   const children: Worker[] = [];
   const stopAll = () => {

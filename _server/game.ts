@@ -5,8 +5,8 @@
  * @module
  */
 
-import { type Command, type Decision, ProtocolError } from "./protocol.ts";
-import type { Guesser, Strategy } from "./_strategy/mod.ts";
+import { type Command, type Decision, ProtocolError } from "../protocol.ts";
+import type { Guesser, Strategy } from "../_strategy/mod.ts";
 
 /** What a game needs from its server. */
 export interface GameOptions {

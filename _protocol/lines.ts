@@ -1,15 +1,8 @@
 /**
  * Line splitting on bytes, before decoding. The splitter is synchronous and
  * allocates nothing for a line that lies whole inside one chunk, so a server's
- * hot path can feed it socket chunks directly; {@linkcode LineStream} puts the
- * same splitter behind a web `TransformStream`.
- *
- * With `@std/streams` the usual pipeline is
- * `readable.pipeThrough(new TextDecoderStream()).pipeThrough(new TextLineStream())`.
- * `TextLineStream` is where this module's `LineStream` stands: it splits on
- * strings and has no length limit, so a peer that never sends `\n` makes it
- * buffer without end. Splitting on bytes first bounds each line, and decoding
- * one whole line at a time means a character split across chunks is never cut.
+ * hot path can feed it socket chunks directly; `LineStream` in protocol.ts puts
+ * the same splitter behind a web `TransformStream`.
  *
  * @module
  */
@@ -117,89 +110,4 @@ export class LineSplitter {
     this.#carry.set(chunk.subarray(start, end), this.#carried);
     this.#carried = needed;
   }
-}
-
-/** Options of {@linkcode LineStream} and {@linkcode readLines}. */
-export interface LineStreamOptions {
-  /**
-   * The most bytes a line may have, its terminator not counted. A longer line
-   * errors the stream with a `RangeError` instead of being buffered.
-   *
-   * @default {4096}
-   */
-  maxLineBytes?: number;
-}
-
-/**
- * Splits UTF-8 bytes into lines: accepts `\n` and `\r\n`, delivers a last line
- * that has no terminator, and errors with a `RangeError` on a line over the
- * limit or a `TypeError` on bytes that are not UTF-8.
- *
- * @example Lines from chunks that cut a character in two
- * ```ts
- * import { LineStream } from "@warmer-colder/warmer-colder/protocol";
- * import assert from "node:assert/strict";
- *
- * const bytes = new TextEncoder().encode("caf\u00e9\r\nNUMBER\n");
- * const lines = ReadableStream.from([bytes.subarray(0, 4), bytes.subarray(4)])
- *   .pipeThrough(new LineStream());
- * assert.deepEqual(await Array.fromAsync(lines), ["caf\u00e9", "NUMBER"]);
- * ```
- */
-export class LineStream extends TransformStream<Uint8Array, string> {
-  /**
-   * Makes a line splitter.
-   *
-   * @param options The line limit.
-   */
-  constructor(options: LineStreamOptions = {}) {
-    const max = options.maxLineBytes ?? 4096;
-    const splitter = new LineSplitter(max);
-    const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-    let controller!: TransformStreamDefaultController<string>;
-    const sink: LineSink = {
-      line(bytes, start, end) {
-        controller.enqueue(decoder.decode(bytes.subarray(start, end)));
-      },
-      tooLong() {
-        throw new RangeError(`Cannot read line: longer than ${max} bytes`);
-      },
-    };
-    super({
-      start(c) {
-        controller = c;
-      },
-      transform(chunk) {
-        splitter.push(chunk, sink);
-      },
-      flush() {
-        splitter.end(sink);
-      },
-    });
-  }
-}
-
-/**
- * Reads a byte stream as lines, one at a time.
- *
- * @param readable The bytes.
- * @param options The line limit.
- * @returns The lines, without terminators.
- *
- * @example
- * ```ts
- * import { readLines } from "@warmer-colder/warmer-colder/protocol";
- * import assert from "node:assert/strict";
- *
- * const readable = ReadableStream.from([new TextEncoder().encode("1\n2\n")]);
- * const lines: string[] = [];
- * for await (const line of readLines(readable)) lines.push(line);
- * assert.deepEqual(lines, ["1", "2"]);
- * ```
- */
-export function readLines(
-  readable: ReadableStream<Uint8Array>,
-  options?: LineStreamOptions,
-): ReadableStream<string> {
-  return readable.pipeThrough(new LineStream(options));
 }

@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { RUNTIME } from "../_transport/detect.ts";
 
 /** A worker process. */
 export interface Worker {
@@ -22,11 +23,9 @@ export interface Worker {
 
 /** The command line that runs the server program again on this runtime. */
 function self(args: string[]): [string, string[]] {
-  const url = new URL("./server.ts", import.meta.url);
+  const url = new URL("../server.ts", import.meta.url);
   const script = url.protocol === "file:" ? fileURLToPath(url) : url.href;
-  const runtime = "Deno" in globalThis
-    ? ["run", "--allow-net", "--unstable-net", script]
-    : [script];
+  const runtime = RUNTIME === "deno" ? ["run", "--allow-net", "--unstable-net", script] : [script];
   return [process.execPath, [...runtime, ...args]];
 }
 

@@ -1,0 +1,129 @@
+/**
+ * The server's options and the running server's shape, as `server.ts`
+ * exports them.
+ *
+ * @module
+ */
+
+import type { Decision } from "../protocol.ts";
+import type { StrategyName } from "../_strategy/mod.ts";
+
+/** Settings of a server's games and limits, for {@linkcode serve} and {@linkcode serveConnection}. */
+export interface GameServerOptions {
+  /**
+   * How the server picks its guesses: `random` plays as the reference does;
+   * `smart` narrows the candidates with every report and finds any number of
+   * a range of N within W + 1 guesses (the largest W with 2^W <= 3N).
+   *
+   * @default {"random"}
+   */
+  strategy?: StrategyName;
+  /**
+   * A source of numbers in [0, 1), for the guesses.
+   *
+   * @default {Math.random}
+   */
+  random?: () => number;
+  /**
+   * No `Server: N is Decision` line for each report.
+   *
+   * @default {false}
+   */
+  quiet?: boolean;
+  /**
+   * Where the server's lines for people go.
+   *
+   * @default {console.log}
+   */
+  log?: (line: string) => void;
+  /**
+   * Called for each report in place of the `Server: N is Decision` line, to
+   * show reports another way (another language, a tally). Not called when
+   * `quiet` is set.
+   */
+  onReport?: (guess: bigint, decision: Decision) => void;
+  /**
+   * Told of a fault of the server's own while it handled a line, such as a
+   * bug in a strategy. That connection is sent `ERROR internal` and closed;
+   * every other game plays on.
+   *
+   * @default {one line on `console.error`}
+   */
+  onError?: (error: unknown) => void;
+  /**
+   * The most bytes a line may have, its terminator not counted. A longer line
+   * is answered with `ERROR line-too-long` and the connection closed.
+   *
+   * @default {4096}
+   */
+  maxLineBytes?: number;
+}
+
+/** Options of {@linkcode serve}. */
+export interface ServeOptions extends GameServerOptions {
+  /**
+   * The address to listen on.
+   *
+   * @default {"127.0.0.1"}
+   */
+  hostname?: string;
+  /**
+   * The port to listen on; 0 picks a free one (read it back from `addr`).
+   *
+   * @default {4321}
+   */
+  port?: number;
+  /**
+   * The most connections open at once. One more is answered with
+   * `ERROR busy` and closed.
+   *
+   * @default {10000}
+   */
+  maxConnections?: number;
+  /**
+   * Milliseconds a connection may stay silent before it is sent
+   * `ERROR idle` and closed; 0 for never. At most 2^31 - 1 (24.8 days).
+   *
+   * @default {300000}
+   */
+  idleTimeout?: number;
+  /**
+   * Milliseconds `close()` waits for connections to finish before cutting
+   * them. At most 2^31 - 1 (24.8 days).
+   *
+   * @default {5000}
+   */
+  shutdownTimeout?: number;
+  /** Closes the server when aborted. */
+  signal?: AbortSignal;
+  /**
+   * Bytes of replies that may wait to be written to a peer that does not read
+   * them before the server stops reading from that peer, until they drain.
+   *
+   * @default {65536}
+   */
+  maxPendingBytes?: number;
+  /**
+   * Lets several processes listen on the same port, the kernel spreading
+   * connections among them (Linux `SO_REUSEPORT`).
+   *
+   * @default {false}
+   */
+  reusePort?: boolean;
+}
+
+/** A listening server. */
+export interface Server extends AsyncDisposable {
+  /** The address it listens on, with the real port when 0 was asked for. */
+  readonly addr: { readonly hostname: string; readonly port: number };
+  /** Settles when the server has stopped and every connection is closed. */
+  readonly finished: Promise<void>;
+  /** How many connections are open. */
+  readonly connections: number;
+  /**
+   * Stops accepting, answers what was already received, sends each open
+   * connection `ERROR shutting-down`, and closes them; connections still open
+   * after `shutdownTimeout` are cut. A second call returns the same promise.
+   */
+  close(): Promise<void>;
+}
