@@ -5,6 +5,8 @@
  * allows on this machine, so that our server is compared with the most any
  * server on that runtime could do. Bytes are parsed in place, numbers are plain
  * `number`s, replies to one read go out in one write, and checks are minimal.
+ * It listens with a backlog of 4096, so that a burst of connections is not left
+ * to the kernel's SYN retries (Bun ignores `backlog`: its queue stays at 512).
  * Not the project's server.
  *
  * Usage: deno run -A bench/bare_server.ts | bun bench/bare_server.ts |
@@ -98,7 +100,7 @@ function listen(host: string, port: number): Promise<number> {
 }
 
 function listenDeno(hostname: string, port: number): Promise<number> {
-  const listener = Deno.listen({ hostname, port });
+  const listener = Deno.listen({ hostname, port, tcpBacklog: 4096 });
   const encoder = new TextEncoder();
   const serve = async (conn: Deno.TcpConn) => {
     conn.setNoDelay(true);
@@ -125,6 +127,7 @@ function listenDeno(hostname: string, port: number): Promise<number> {
 function listenBun(hostname: string, port: number): Promise<number> {
   // deno-lint-ignore no-explicit-any
   const Bun = (globalThis as any).Bun;
+  // No backlog: Bun 1.4.5 ignores `backlog` in Bun.listen and listens with 512.
   const server = Bun.listen({
     hostname,
     port,

@@ -1,15 +1,14 @@
 /*
  * The load generator's ceiling: a minimal warmer-colder server in C, one
- * thread, level-triggered epoll, for the benchmark only. It plays the game just
- * far enough to pass the generator's checks (PARAMS, NUMBER with distinct
- * in-range guesses, REPORT Correct) and answers all lines of one read with one
- * write. A server cannot cost less than this on the same sockets, so the rate
- * the generator reaches against it bounds what the generator can measure.
- * Not the project's server.
+ * thread, level-triggered epoll, for the benchmark only. It plays just far
+ * enough to pass the generator's checks (PARAMS, NUMBER with distinct in-range
+ * guesses, REPORT Correct) and answers all lines of one read with one write, so
+ * the rate the generator reaches against it bounds what the generator can
+ * measure. Not the project's server.
  *
  * Build: cc -O2 -Wall -Wextra -o bench/out/ceiling bench/ceiling.c
- * Usage: bench/out/ceiling [--port 0] [--host 127.0.0.1]
- * Prints `Listening on HOST:PORT`; stops on SIGTERM or SIGINT.
+ * Usage: bench/out/ceiling [--port 0] [--host 127.0.0.1]; prints `Listening on
+ * HOST:PORT`; SIGTERM and SIGINT keep their default action: the process ends.
  */
 
 #define _GNU_SOURCE
@@ -47,10 +46,9 @@ static uint64_t next_random(void) { /* xorshift64 */
 }
 
 static int guessed(const struct conn *c, long long value) {
-  for (int i = 0; i < c->n_guesses; i++) {
-    if (c->guesses[i] == value) return 1;
-  }
-  return 0;
+  int i = 0;
+  while (i < c->n_guesses && c->guesses[i] != value) i++;
+  return i < c->n_guesses;
 }
 
 /* Handles the line in c->line; appends any reply to out. */
@@ -126,21 +124,16 @@ int main(int argc, char **argv) {
   const char *host = "127.0.0.1";
   int port = 0;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0) {
-      printf("usage: bench/out/ceiling [--port 0] [--host 127.0.0.1]\n");
-      return 0;
-    }
     if (i + 1 < argc && strcmp(argv[i], "--port") == 0) port = atoi(argv[++i]);
     else if (i + 1 < argc && strcmp(argv[i], "--host") == 0) host = argv[++i];
     else {
-      fprintf(stderr, "ceiling: unknown argument %s (see --help)\n", argv[i]);
-      return 2;
+      fprintf(stderr, "usage: bench/out/ceiling [--port 0] [--host 127.0.0.1]\n");
+      return strcmp(argv[i], "--help") == 0 ? 0 : 2;
     }
   }
   struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   if (inet_pton(AF_INET, host, &address.sin_addr) != 1) {
-    fprintf(stderr, "ceiling: --host wants an IPv4 address, got %s\n", host);
-    return 2;
+    return fprintf(stderr, "ceiling: --host wants an IPv4 address, got %s\n", host), 2;
   }
   int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int one = 1;
@@ -158,7 +151,7 @@ int main(int argc, char **argv) {
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
   epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev);
   struct epoll_event events[1024];
-  for (;;) { /* SIGTERM and SIGINT keep their default action: the process ends */
+  for (;;) {
     int n = epoll_wait(ep, events, 1024, -1);
     if (n < 0) {
       if (errno == EINTR) continue;

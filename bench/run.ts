@@ -1,16 +1,11 @@
 /**
- * The benchmark's orchestrator. For each run, concurrency and server it starts
- * a fresh server (ours on Deno, Bun or Node, the Python references, the
- * bench/ceiling.c ceiling, each runtime's floor in bench/bare_server.ts, or an
- * external `--target`), drives it with the load generator in separate
- * processes (bench/load.c built into bench/out/load, or bench/load.ts on Node;
- * `--generator`), samples the server's RSS from /proc, and stops it. Then, per
- * server, it holds N idle connections to measure bytes per connection. Prints
- * (or writes) a Markdown report of medians over runs, each with its ratio to
- * the Python asyncio reference of the same invocation, and the issue's targets
- * next to each runtime's floor.
- *
- * Usage: node_modules/.bin/node bench/run.ts --help
+ * The benchmark's runner: for each concurrency, run and server it starts a fresh
+ * server (or uses a `--target`), drives it with the C load generator
+ * (bench/load.c, built with `cc`) in separate processes, samples the server's
+ * RSS and CPU time from /proc, and stops it; then per server it holds idle
+ * connections (footprint) and opens many at once (burst). Prints, or writes
+ * with an SVG chart beside it, a Markdown report of medians over runs. Without
+ * `cc` it stops at once with one line. Usage: `node bench/run.ts --help`.
  *
  * @module
  */
@@ -18,206 +13,115 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, release, totalmem } from "node:os";
-import { dirname, join } from "node:path";
-import { performance } from "node:perf_hooks";
+import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Histogram, type HistogramJson } from "./load.ts";
-import { buildC, C_PROGRAMS } from "./build_c.ts";
-import {
-  type Footprint,
-  footprintTable,
-  type Machine,
-  type Measurement,
-  report,
-  type Row,
-  targetsTable,
-} from "./report.ts";
+import { buildC } from "./build_c.ts";
+import { chart } from "./chart.ts";
+import type { Burst, Footprint, HistogramJson, Measurement } from "./report.ts";
+import { percentile, report, type Results, type Row } from "./report.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const BIN = join(ROOT, "node_modules", ".bin");
-const NODE = join(BIN, "node");
+const [NODE, DENO, BUN] = ["node", "deno", "bun"].map((name) =>
+  join(ROOT, "node_modules/.bin", name)
+);
 const REFERENCE = "reference-async";
-const LISTENING = /listening on ([^\s]+):(\d+)/i;
+/** What the README tells Deno users to start our server with: without it Deno starves sockets. */
+const TUNED = { DENO_TOKIO_MAX_IO_EVENTS_PER_TICK: "64" };
+const CLOCK_TICKS = 100;
 
 const HELP = `usage: node_modules/.bin/node bench/run.ts [options]
-  --servers LIST      comma-separated, from: deno, bun, node (our server.ts on each runtime),
-                      reference-async, reference-threaded (tests/reference_port0.py),
-                      ceiling (bench/ceiling.c, a minimal C server: the generator's ceiling),
-                      bare-deno, bare-bun, bare-node (bench/bare_server.ts on the runtime's
-                      own sockets: the most a server on that runtime can do here)
-                      (default: all; ours are skipped with a note while server.ts is missing)
-  --target HOST:PORT  also measure an already running server (repeatable; no RSS)
+  --servers LIST      comma-separated, from: deno (our server.ts on Deno, started with
+                      DENO_TOKIO_MAX_IO_EVENTS_PER_TICK=64 as the README says), deno-plain (without
+                      it), bun, node, reference-async, reference-threaded (the Python reference),
+                      ceiling (bench/ceiling.c: the generator's ceiling), bare-deno (with the
+                      variable), bare-deno-plain, bare-bun, bare-node (bench/bare_server.ts: each
+                      runtime's floor) (default: all but bare-deno-plain)
+  --target HOST:PORT  also measure an already running server (repeatable; no RSS, CPU, footprint)
   --concurrency LIST  connections per measurement (default 1,50,1000)
   --duration S        measured seconds per measurement (default 5)
   --warmup S          seconds of play before measuring (default 1)
   --runs N            runs; figures are medians (default 3)
   --load-procs N      load generator processes per measurement, sharing the connections (default 1)
-  --generator c|node  the load generator: c = bench/load.c, compiled with cc into bench/out/load
-                      (rebuilt when load.c is newer), node = bench/load.ts on Node; both check
-                      replies the same way and print the same JSON (default: c if cc builds it,
-                      else node; the report says which)
-  --spin US           C generator: poll this long for replies before sleeping, yielding the CPU
-                      between polls (default 20); 0 sleeps at once, for the least generator CPU,
-                      but then waking it costs the server CPU (5-8% fewer round trips here)
+  --spin US           the generator polls this long for replies before sleeping, yielding the CPU
+                      between polls (default 20); 0 sleeps at once: the least generator CPU, but
+                      waking it costs the server CPU (5-8% fewer round trips here)
   --workers N         pass --workers N to our servers
-  --footprint N       idle connections for the footprint mode; 0 skips it (default 10000)
-  --write FILE        write the Markdown report to FILE instead of stdout (e.g. bench/RESULTS.md)
+  --footprint N       idle connections held to measure memory; 0 skips it (default 10000)
+  --burst N           connections opened at once, each asking one NUMBER, timed until the last
+                      reply; 0 skips it (default 3000)
+  --write FILE        write the report to FILE, not stdout, and the chart beside it (.md -> .svg)
   --help              this text
-Progress goes to stderr.`;
+The load generator is bench/load.c, built with cc into bench/out/load (rebuilt when load.c is
+newer); without cc the benchmark stops. Progress goes to stderr.`;
 
-/** How to start one server, or where to find it. */
-interface Spec {
-  name: string;
-  command?: string[];
-  target?: { host: string; port: number };
-}
-
+type Target = { host: string; port: number };
+/** How to start one server (with `env` added to its environment), or where to find it. */
+type Spec = { name: string; command?: string[]; env?: Record<string, string>; target?: Target };
 /** A started (or external) server. */
-interface Server {
-  host: string;
-  port: number;
-  child?: ChildProcess;
-  pid?: number;
-  stderr: string[];
-}
-
-/** One load process's JSON. */
-interface LoadResult {
-  connected: number;
-  roundTrips: number;
-  games: number;
-  seconds: number;
-  p50Us: number;
-  p99Us: number;
-  violations: { total: number; samples: string[] };
-  socketErrors: number;
-  closedEarly: number;
-  errorSamples: string[];
-  cpu: { userMs: number; systemMs: number; percent: number };
+type Server = Target & { proc?: Proc; pid?: number };
+/** What every mode of the generator prints (burst mode adds `seconds`). */
+type Checks =
+  & Record<"requested" | "connected" | "answered" | "socketErrors" | "closedEarly", number>
+  & { violations: { total: number; samples: string[] }; errorSamples: string[] };
+/** What the throughput mode prints. */
+type LoadResult = Checks & Record<"seconds" | "roundTrips" | "games" | "cpuPercent", number> & {
   histogram: HistogramJson;
-}
+};
+type Proc = ReturnType<typeof launch>;
+type Options = Results["options"];
 
 const log = (text: string) => process.stderr.write(text + "\n");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Spawns `command` with the soft open-file limit raised to the hard one; the pid is the command's. */
-function spawnRaised(command: string[], stdin: "ignore" | "pipe" = "ignore"): ChildProcess {
-  const raise = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"';
-  return spawn("/bin/sh", ["-c", raise, "sh", ...command], {
-    cwd: ROOT,
-    stdio: [stdin, "pipe", "pipe"],
-  });
-}
-
-/** Collects a child's stdout lines; `next` waits for the next one. */
-function lines(child: ChildProcess) {
-  const queue: string[] = [];
-  const waiters: ((line: string | null) => void)[] = [];
-  let rest = "";
-  let ended = false;
-  child.stdout!.setEncoding("utf8");
-  child.stdout!.on("data", (text: string) => {
-    const parts = (rest + text).split("\n");
-    rest = parts.pop()!;
-    for (const line of parts) (waiters.shift() ?? ((l: string) => queue.push(l)))(line);
-  });
-  child.stdout!.on("end", () => {
-    ended = true;
-    for (const waiter of waiters.splice(0)) waiter(null);
-  });
-  return {
-    next(timeoutMs: number): Promise<string | null> {
-      if (queue.length > 0) return Promise.resolve(queue.shift()!);
-      if (ended) return Promise.resolve(null);
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          waiters.splice(waiters.indexOf(done), 1);
-          resolve(null);
-        }, timeoutMs);
-        const done = (line: string | null) => {
-          clearTimeout(timer);
-          resolve(line);
-        };
-        waiters.push(done);
-      });
-    },
-  };
-}
-
-/** Keeps a child's first few stderr lines (where the error usually is), without colours. */
-function stderrHead(child: ChildProcess, into: string[]): void {
-  child.stderr!.setEncoding("utf8");
-  child.stderr!.on("data", (text: string) => {
-    // deno-lint-ignore no-control-regex
-    const clean = text.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim());
-    into.push(...clean.filter((l) => l !== "").slice(0, 6 - into.length));
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
-}
-
-/** The load generator's command, less per-measurement flags; `main` sets it from `--generator`. */
-let loadCommand: string[] = [NODE, "bench/load.ts"];
-
+/** The load generator's command: bench/out/load and its `--spin`; `main` sets it. */
+let generator: string[] = [];
 /** Per server name, the processes whose memory and CPU are measured, for the report. */
 const measured = new Map<string, string>();
 
-/** The executable of a process and of its descendants, from /proc/PID/exe. */
-function describe(pid: number): string {
-  const exe = (p: number) => {
-    try {
-      return readlinkSync(`/proc/${p}/exe`);
-    } catch {
-      return "?";
-    }
-  };
-  const tree = processTree(pid);
-  const children = tree.length > 1 ? ` (+${tree.length - 1} child processes)` : "";
-  return `pid ${pid} = ${exe(pid)}${children}`;
-}
-
-async function startServer(spec: Spec): Promise<Server> {
-  if (spec.target) return { ...spec.target, stderr: [] };
-  const child = spawnRaised(spec.command!);
+/**
+ * Spawns `command` with the soft open-file limit raised to the hard one (the
+ * pid is the command's), in our environment less the Deno variable, plus `env`.
+ * Keeps its first stderr lines; `next(ms)` reads a stdout line (null: none).
+ */
+function launch(command: string[], env = {}, stdin: "ignore" | "pipe" = "ignore") {
+  const { DENO_TOKIO_MAX_IO_EVENTS_PER_TICK: _, ...inherited } = process.env;
+  const raise = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"';
+  const child: ChildProcess = spawn("/bin/sh", ["-c", raise, "sh", ...command], {
+    cwd: ROOT,
+    env: { ...inherited, ...env },
+    stdio: [stdin, "pipe", "pipe"],
+  });
   const stderr: string[] = [];
-  stderrHead(child, stderr);
-  const out = lines(child);
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const line = await out.next(deadline - Date.now());
-    if (line === null) break;
-    const match = LISTENING.exec(line);
-    if (match) {
-      const host = ["0.0.0.0", "::", "[::]"].includes(match[1]) ? "127.0.0.1" : match[1];
-      out.next(1e9).then(function drain(l): unknown {
-        return l === null ? null : out.next(1e9).then(drain);
-      });
-      const pid = child.pid!;
-      measured.set(spec.name, describe(pid));
-      return { host, port: Number(match[2]), child, pid, stderr };
-    }
-  }
-  child.kill("SIGKILL");
-  throw new Error(`${spec.name} did not print "listening on": ${stderr.join(" | ")}`);
+  child.stderr!.setEncoding("utf8").on("data", (text: string) => {
+    // deno-lint-ignore no-control-regex
+    const clean = text.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim());
+    stderr.push(...clean.filter(Boolean).slice(0, Math.max(0, 6 - stderr.length)));
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = (ms: number): Promise<string | null> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([
+      lines.next().then((r) => r.done ? null : r.value as string),
+      new Promise<null>((resolve) => timer = setTimeout(resolve, ms, null)),
+    ]).finally(() => clearTimeout(timer));
+  };
+  return { child, stderr, exited, next };
 }
 
-async function stopServer(server: Server): Promise<void> {
-  const child = server.child;
-  if (!child) return;
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-  await exited(child);
-  clearTimeout(timer);
+/** The next stdout line of the load generator `proc`, as JSON. */
+async function json<T>(proc: Proc, ms: number): Promise<T> {
+  const line = await proc.next(ms);
+  if (line !== null) return JSON.parse(line);
+  proc.child.kill("SIGKILL");
+  throw new Error(`the load generator gave no result: ${proc.stderr.join(" | ")}`);
 }
 
 /** The pid and its descendants, from /proc/PID/task/TID/children. */
-function processTree(pid: number): number[] {
-  const all = [pid];
+function processTree(pid: number | undefined): number[] {
+  const all = pid ? [pid] : [];
   for (let i = 0; i < all.length; i++) {
     try {
       for (const task of readdirSync(`/proc/${all[i]}/task`)) {
@@ -229,169 +133,162 @@ function processTree(pid: number): number[] {
   return all;
 }
 
-/** VmRSS and VmHWM in kB, summed over the process tree (one process unless it forks). */
-export function memory(pid: number): { rssKb: number; hwmKb: number; processes: number } {
-  let rssKb = 0, hwmKb = 0, processes = 0;
+/** Summed over a process tree: VmRSS and VmHWM in kB, CPU ticks (utime + stime); NaN: no pid. */
+function usage(pid: number | undefined) {
+  const sum = { rssKb: pid ? 0 : NaN, hwmKb: pid ? 0 : NaN, ticks: pid ? 0 : NaN };
   for (const p of processTree(pid)) {
     try {
       const status = readFileSync(`/proc/${p}/status`, "utf8");
-      rssKb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      hwmKb += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      processes++;
-    } catch { /* exited */ }
-  }
-  return { rssKb, hwmKb, processes };
-}
-
-/** Runs one load process to completion and parses its JSON; calls `mark` as its window opens and closes. */
-async function runLoad(
-  args: string[],
-  timeoutMs: number,
-  mark: (phase: "start" | "end") => void = () => {},
-): Promise<LoadResult> {
-  const child = spawnRaised([...loadCommand, ...args]);
-  const stderr: string[] = [];
-  stderrHead(child, stderr);
-  const out = lines(child);
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  let line = await out.next(timeoutMs);
-  if (line?.startsWith('{"phase"')) {
-    mark("start");
-    line = await out.next(timeoutMs);
-    mark("end");
-  }
-  await exited(child);
-  clearTimeout(timer);
-  if (line === null) throw new Error(`load generator gave no result: ${stderr.join(" | ")}`);
-  return JSON.parse(line);
-}
-
-/** CPU clock ticks used so far by a process tree (utime + stime), and by the whole machine. */
-function ticks(pid: number | undefined): { process: number; machine: number; at: number } {
-  let process = 0;
-  for (const p of pid ? processTree(pid) : []) {
-    try {
       const stat = readFileSync(`/proc/${p}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      process += Number(fields[11]) + Number(fields[12]);
+      sum.rssKb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      sum.hwmKb += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      sum.ticks += Number(fields[11]) + Number(fields[12]);
     } catch { /* exited */ }
   }
-  const first = readFileSync("/proc/stat", "utf8").split("\n")[0];
-  const cpu = first.trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal: busy is all but idle and iowait
-  const machine = cpu.slice(0, 8).reduce((a, b) => a + b, 0) - cpu[3] - cpu[4];
-  return { process, machine, at: performance.now() };
+  return sum;
 }
 
-const CLOCK_TICKS = 100;
-
-interface Options {
-  duration: number;
-  warmup: number;
-  loadProcs: number;
+/** The server's CPU ticks so far, the machine's busy ticks (all but idle and iowait), and when. */
+function ticks(pid: number | undefined) {
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+  const machine = cpu.slice(1, 9).reduce((a, b) => a + b, 0) - cpu[4] - cpu[5];
+  return { server: usage(pid).ticks, machine, at: performance.now() };
 }
 
-/** Drives one server at one concurrency; all load processes together. */
-async function measure(spec: Spec, connections: number, options: Options): Promise<Measurement> {
-  const server = await startServer(spec);
-  let peakRss = 0;
-  const sampler = setInterval(() => {
-    if (server.pid) peakRss = Math.max(peakRss, memory(server.pid).rssKb);
-  }, 100);
+/** Starts a server (unless it is a `--target`), runs `task` against it, and stops it. */
+async function withServer<T>(spec: Spec, task: (server: Server) => Promise<T>): Promise<T> {
+  const proc = spec.command ? launch(spec.command, spec.env) : undefined;
   try {
-    const procs = Math.max(1, Math.min(options.loadProcs, connections));
-    const share = (i: number) =>
-      Math.floor(connections / procs) + (i < connections % procs ? 1 : 0);
-    const timeout = (options.warmup + options.duration + 60) * 1000;
-    const args = (i: number) => [
-      ...["--host", server.host, "--port", String(server.port)],
-      ...["--connections", String(share(i)), "--duration", String(options.duration)],
-      ...["--warmup", String(options.warmup)],
-    ];
-    const marks: Partial<Record<"start" | "end", ReturnType<typeof ticks>>> = {};
-    const mark = (phase: "start" | "end") => marks[phase] ??= ticks(server.pid);
-    const results = await Promise.all(
-      Array.from({ length: procs }, (_, i) => runLoad(args(i), timeout, mark)),
-    );
-    const peak = server.pid ? Math.max(peakRss, memory(server.pid).hwmKb) : NaN;
-    const m = combine(results, peak, server);
-    const { start, end } = marks;
-    if (start && end) {
-      const seconds = (end.at - start.at) / 1000;
-      const percent = (t: number) => t / CLOCK_TICKS / seconds * 100;
-      m.serverCpuPercent = server.pid ? percent(end.process - start.process) : NaN;
-      const rest = percent(end.machine - start.machine) - (m.serverCpuPercent || 0) -
-        m.loadCpuPercent;
-      m.otherCpuPercent = Math.max(0, rest);
+    if (!proc) return await task(spec.target!);
+    const deadline = Date.now() + 20_000;
+    for (let line; (line = await proc.next(deadline - Date.now())) !== null;) {
+      const [, host, port] = /listening on ([^\s]+):(\d+)/i.exec(line) ?? [];
+      if (!host) continue;
+      (async () => { // drain the rest of its output
+        while (await proc.next(2 ** 30) !== null);
+      })();
+      const pid = proc.child.pid!;
+      const tree = processTree(pid).length - 1;
+      const exe = `${readlinkSync(`/proc/${pid}/exe`)}${tree ? ` (+${tree} child processes)` : ""}`;
+      measured.set(spec.name, `pid ${pid} = ${exe}`);
+      const local = ["0.0.0.0", "::", "[::]"].includes(host) ? "127.0.0.1" : host;
+      return await task({ host: local, port: Number(port), proc, pid });
     }
-    return m;
+    throw new Error(`${spec.name} did not print "listening on": ${proc.stderr.join(" | ")}`);
   } finally {
-    clearInterval(sampler);
-    await stopServer(server);
+    proc?.child.kill("SIGTERM");
+    const timer = setTimeout(() => proc?.child.kill("SIGKILL"), 3000);
+    await proc?.exited;
+    clearTimeout(timer);
   }
 }
 
-function combine(results: LoadResult[], peakRssKb: number, server: Server): Measurement {
-  const histogram = new Histogram();
-  const sum = (f: (r: LoadResult) => number) => results.reduce((a, r) => a + f(r), 0);
-  for (const r of results) histogram.merge(r.histogram);
-  const seconds = Math.max(...results.map((r) => r.seconds));
-  const notes = [
-    ...results.flatMap((r) => [...r.violations.samples, ...r.errorSamples]),
-    ...(server.child?.exitCode !== null && server.child
-      ? [`server exited: ${server.stderr.join(" | ")}`]
-      : []),
-  ];
-  return {
-    roundTripsPerS: sum((r) => r.roundTrips) / seconds,
-    gamesPerS: sum((r) => r.games) / seconds,
-    p50Us: histogram.percentile(50),
-    p99Us: histogram.percentile(99),
-    peakRssKb,
-    loadCpuPercent: sum((r) => r.cpu.percent),
-    serverCpuPercent: NaN,
-    otherCpuPercent: NaN,
-    connected: sum((r) => r.connected),
-    violations: sum((r) => r.violations.total),
-    socketErrors: sum((r) => r.socketErrors),
-    closedEarly: sum((r) => r.closedEarly),
-    notes,
-  };
+const at = (server: Server) => ["--host", server.host, "--port", String(server.port)];
+
+/** Plays games with one load process; calls `mark` as its measured window opens and closes. */
+async function play(args: string[], ms: number, mark = (_: "start" | "end") => {}) {
+  const load = launch([...generator, ...args]);
+  await json(load, ms); // {"phase":"measuring"}
+  mark("start");
+  const result = await json<LoadResult>(load, ms);
+  mark("end");
+  await load.exited;
+  return result;
+}
+
+/** Half a second of play on one connection, before the footprint or the burst. */
+const warm = (server: Server) =>
+  play([...at(server), "--connections", "1", "--duration", "0.5", "--warmup", "0"], 30_000);
+
+/** What went wrong in one run of the generator, in a few words, or "". */
+const trouble = ({ violations: v, socketErrors, errorSamples }: Checks) =>
+  [
+    v.total ? `${v.total} violations (${v.samples[0]})` : "",
+    socketErrors ? `${socketErrors} socket errors (${errorSamples[0]})` : "",
+  ].filter(Boolean).join("; ");
+
+/** Drives one server at one concurrency; all load processes together. */
+function measure(spec: Spec, connections: number, options: Options): Promise<Measurement> {
+  return withServer(spec, async (server) => {
+    let peakRss = 0;
+    const sampler = setInterval(() => peakRss = Math.max(peakRss, usage(server.pid).rssKb), 100);
+    try {
+      const { duration, warmup, loadProcs } = options;
+      const procs = Math.max(1, Math.min(loadProcs, connections));
+      const share = (i: number) =>
+        Math.floor(connections / procs) + (i < connections % procs ? 1 : 0);
+      const marks: Partial<Record<"start" | "end", ReturnType<typeof ticks>>> = {};
+      const mark = (phase: "start" | "end") => marks[phase] ??= ticks(server.pid);
+      const args = (i: number) => [...at(server), "--connections", String(share(i))];
+      const timing = ["--duration", String(duration), "--warmup", String(warmup)];
+      const results = await Promise.all(
+        Array.from(
+          { length: procs },
+          (_, i) => play([...args(i), ...timing], (warmup + duration + 60) * 1000, mark),
+        ),
+      );
+      const { start, end } = marks as Required<typeof marks>;
+      const window = (end.at - start.at) / 1000;
+      const cores = (end.server - start.server) / CLOCK_TICKS / window;
+      const sum = (f: (r: LoadResult) => number) => results.reduce((a, r) => a + f(r), 0);
+      const seconds = Math.max(...results.map((r) => r.seconds));
+      const roundTripsPerS = sum((r) => r.roundTrips) / seconds;
+      const histograms = results.map((r) => r.histogram);
+      const busy = (end.machine - start.machine) / CLOCK_TICKS / window * 100;
+      const died = typeof server.proc?.child.exitCode === "number";
+      return {
+        roundTripsPerS,
+        gamesPerS: sum((r) => r.games) / seconds,
+        p50Us: percentile(histograms, 50),
+        p99Us: percentile(histograms, 99),
+        peakRssKb: Math.max(peakRss, usage(server.pid).hwmKb),
+        serverCpuUs: cores / roundTripsPerS * 1e6,
+        loadCpuPercent: sum((r) => r.cpuPercent),
+        serverCpuPercent: cores * 100,
+        otherCpuPercent: Math.max(0, busy - (cores * 100 || 0) - sum((r) => r.cpuPercent)),
+        connected: sum((r) => r.connected),
+        violations: sum((r) => r.violations.total),
+        socketErrors: sum((r) => r.socketErrors),
+        closedEarly: sum((r) => r.closedEarly),
+        notes: results.flatMap((r) => [...r.violations.samples, ...r.errorSamples])
+          .concat(died ? [`server exited: ${server.proc!.stderr.join(" | ")}`] : []),
+      };
+    } finally {
+      clearInterval(sampler);
+    }
+  });
 }
 
 /** Footprint of one server: RSS before and while holding `n` idle connections. */
-async function footprint(
-  spec: Spec,
-  n: number,
-): Promise<{ beforeKb: number; afterKb: number; held: number; note: string }> {
-  const server = await startServer(spec);
-  const pid = server.pid!;
-  try {
-    const base = ["--host", server.host, "--port", String(server.port)];
-    await runLoad([...base, "--connections", "1", "--duration", "0.5", "--warmup", "0"], 30_000);
+function footprint(spec: Spec, n: number): Promise<Footprint> {
+  return withServer(spec, async (server) => {
+    await warm(server);
     await sleep(500);
-    const before = memory(pid).rssKb;
-    const child = spawnRaised([...loadCommand, ...base, "--idle", String(n)], "pipe");
-    const stderr: string[] = [];
-    stderrHead(child, stderr);
-    const line = await lines(child).next(120_000);
-    if (line === null) {
-      child.kill("SIGKILL");
-      throw new Error(`idle load gave no result: ${stderr.join(" | ")}`);
-    }
-    const ready = JSON.parse(line);
+    const beforeKb = usage(server.pid).rssKb;
+    const load = launch([...generator, ...at(server), "--idle", String(n)], {}, "pipe");
+    const ready = await json<Checks>(load, 120_000);
     await sleep(1000);
-    const after = memory(pid).rssKb;
-    child.stdin!.end("close\n");
-    await exited(child);
+    const afterKb = usage(server.pid).rssKb;
+    load.child.stdin!.end("close\n");
+    await load.exited;
     const held = Math.min(ready.connected, ready.answered);
-    const note = held < n
-      ? `held ${held} of ${n} (${ready.socketErrors} socket errors: ${ready.errorSamples[0] ?? ""})`
-      : "";
-    return { beforeKb: before, afterKb: after, held, note };
-  } finally {
-    await stopServer(server);
-  }
+    const bytesPerConnection = (afterKb - beforeKb) * 1024 / held;
+    const note = trouble(ready);
+    return { server: spec.name, requested: n, held, beforeKb, afterKb, bytesPerConnection, note };
+  });
+}
+
+/** `n` connections at once, each asking one `NUMBER`: how many are answered, and how fast. */
+function burst(spec: Spec, n: number): Promise<Burst> {
+  return withServer(spec, async (server) => {
+    await warm(server);
+    const load = launch([...generator, ...at(server), "--burst", String(n), "--hold", "10"]);
+    const r = await json<Checks & { seconds: number }>(load, 30_000);
+    await load.exited;
+    const { answered, seconds, violations: { total: violations } } = r;
+    return { server: spec.name, requested: n, answered, seconds, violations, note: trouble(r) };
+  });
 }
 
 function version(command: string[]): string {
@@ -399,124 +296,66 @@ function version(command: string[]): string {
   return (result.stdout || result.stderr || "?").split("\n")[0].trim();
 }
 
-/** The generator `--generator` asks for (default: C if it builds): command and description. */
-function chooseGenerator(
-  wanted: string | undefined,
-  spin: string | undefined,
-): { command: string[]; description: string } {
-  const node = {
-    command: [NODE, "bench/load.ts"],
-    description: `bench/load.ts on Node ${version([NODE, "--version"])}`,
-  };
-  if (wanted === "node") {
-    if (spin !== undefined) throw new Error("--spin is for the C generator (--generator c)");
-    return node;
-  }
-  if (wanted !== undefined && wanted !== "c") {
-    throw new Error(`--generator wants c or node, got ${wanted}`);
-  }
-  const build = buildC("load");
-  if (build.ok) {
-    if (build.rebuilt) log(`built ${C_PROGRAMS.load.binary} from bench/load.c (${build.compiler})`);
-    if (build.warnings) log(build.warnings);
-    const us = spin ?? "20";
-    if (!(Number(us) >= 0)) throw new Error(`--spin wants microseconds, got ${us}`);
-    const polls = Number(us) > 0
-      ? `polls up to ${us} µs for replies before sleeping (--spin), so its CPU includes polling`
-      : "sleeps as soon as no reply is due (--spin 0)";
-    return {
-      command: [build.path, "--spin", us],
-      description: `bench/load.c (one thread, epoll; ${polls}), built with ${build.compiler}`,
-    };
-  }
-  if (wanted === "c") throw new Error(`--generator c: ${build.error}`);
-  log(`C load generator unavailable (${build.error}); using bench/load.ts on Node`);
-  return {
-    ...node,
-    description: `${node.description} (the C generator was unavailable: ${build.error})`,
-  };
-}
-
-function machine(command: string, generator: string): Machine {
-  const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
-  const limits = spawnSync("/bin/sh", ["-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; ulimit -n'], {
-    encoding: "utf8",
-  }).stdout.trim();
-  return {
-    command,
-    generator,
-    date: new Date().toISOString(),
-    nproc: availableParallelism(),
-    cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? "?",
-    kernel: release(),
-    memoryGiB: totalmem() / 2 ** 30,
-    openFiles: limits,
-    versions: {
-      node: version([NODE, "--version"]),
-      deno: version([join(BIN, "deno"), "--version"]),
-      bun: version([join(BIN, "bun"), "--version"]),
-      python: version(["python3", "--version"]),
-    },
-  };
-}
-
-function specs(
-  names: string[],
-  targets: string[],
-  workers: string | undefined,
-): { specs: Spec[]; notes: string[] } {
-  const extra = workers ? ["--workers", workers] : [];
-  const ours = existsSync(join(ROOT, "server.ts"));
-  const known: Record<string, string[]> = {
-    deno: [
-      join(BIN, "deno"),
-      "run",
-      "--allow-net",
-      "server.ts",
-      "--port",
-      "0",
-      "--quiet",
-      ...extra,
-    ],
-    bun: [join(BIN, "bun"), "server.ts", "--port", "0", "--quiet", ...extra],
-    node: [NODE, "server.ts", "--port", "0", "--quiet", ...extra],
-    "reference-async": ["python3", "tests/reference_port0.py", "async-server", "--quiet"],
-    "reference-threaded": ["python3", "tests/reference_port0.py", "threaded-server", "--quiet"],
-    "bare-deno": [join(BIN, "deno"), "run", "--allow-net", "bench/bare_server.ts", "--port", "0"],
-    "bare-bun": [join(BIN, "bun"), "bench/bare_server.ts", "--port", "0"],
-    "bare-node": [NODE, "bench/bare_server.ts", "--port", "0"],
-    ceiling: [C_PROGRAMS.ceiling.binary, "--port", "0"],
+function specs(names: string[], targets: string[], workers: string | undefined) {
+  const ours = [join(ROOT, "server.ts"), "--port", "0", "--quiet"];
+  if (workers) ours.push("--workers", workers);
+  // More than one Deno worker shares the port with reusePort (unstable) and spawns processes.
+  const deno = [DENO, "run", ...(workers ? ["-A", "--unstable-net"] : ["--allow-net"])];
+  const bare = ["bench/bare_server.ts", "--port", "0"];
+  const reference = (kind: string) => ["python3", "tests/reference_port0.py", kind, "--quiet"];
+  const known: Record<string, Omit<Spec, "name">> = {
+    deno: { command: [...deno, ...ours], env: TUNED },
+    "deno-plain": { command: [...deno, ...ours] },
+    bun: { command: [BUN, ...ours] },
+    node: { command: [NODE, ...ours] },
+    "reference-async": { command: reference("async-server") },
+    "reference-threaded": { command: reference("threaded-server") },
+    ceiling: { command: [join(ROOT, "bench/out/ceiling"), "--port", "0"] },
+    "bare-deno": { command: [DENO, "run", "--allow-net", ...bare], env: TUNED },
+    "bare-deno-plain": { command: [DENO, "run", "--allow-net", ...bare] },
+    "bare-bun": { command: [BUN, ...bare] },
+    "bare-node": { command: [NODE, ...bare] },
   };
   const notes: string[] = [];
   const list: Spec[] = [];
   for (const name of names) {
     if (!(name in known)) throw new Error(`unknown server ${name}; see --help`);
-    if (name === "ceiling") {
-      const build = buildC("ceiling");
-      if (!build.ok) {
-        notes.push(`ceiling: skipped, bench/ceiling.c did not build: ${build.error}`);
-        continue;
-      }
-    }
-    if (["deno", "bun", "node"].includes(name) && !ours) {
+    const build = name === "ceiling" ? buildC("ceiling") : undefined;
+    if (build && !build.ok) notes.push(`ceiling: skipped, ${build.error}`);
+    else if (["deno", "deno-plain", "bun", "node"].includes(name) && !existsSync(ours[0])) {
       notes.push(`${name}: skipped, server.ts does not exist yet`);
-      continue;
-    }
-    list.push({ name, command: known[name] });
+    } else list.push({ name, ...known[name] });
   }
   for (const target of targets) {
-    const match = /^(.+):(\d+)$/.exec(target);
-    if (!match) throw new Error(`--target wants host:port, got ${target}`);
-    list.push({ name: `target ${target}`, target: { host: match[1], port: Number(match[2]) } });
+    const [, host, port] = /^(.+):(\d+)$/.exec(target) ?? [];
+    if (!host) throw new Error(`--target wants host:port, got ${target}`);
+    list.push({ name: `target ${target}`, target: { host, port: Number(port) } });
   }
-  return { specs: list, notes };
+  return { servers: list, notes };
 }
 
 function median(values: number[]): number {
   const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const SUMMED = new Set(["violations", "socketErrors", "closedEarly"]);
+const LEAST = new Set(["connected", "held", "answered"]);
+
+/** Runs in one: counts summed, connections the least, notes merged, texts the first; else medians. */
+function summarize<T extends object>(runs: T[]): T {
+  const out = { ...runs[0] } as Record<string, unknown>;
+  for (const [key, first] of Object.entries(runs[0])) {
+    const all = runs.map((run) => (run as Record<string, unknown>)[key]);
+    const numbers = all as number[];
+    if (typeof first === "number") {
+      const sum = numbers.reduce((a, b) => a + b, 0);
+      out[key] = SUMMED.has(key) ? sum : LEAST.has(key) ? Math.min(...numbers) : median(numbers);
+    } else if (Array.isArray(first)) out[key] = [...new Set(all.flat())].slice(0, 3);
+    else if (key !== "server") out[key] = all.find((text) => text) ?? "";
+  }
+  return out as T;
 }
 
 async function main(): Promise<number> {
@@ -525,8 +364,8 @@ async function main(): Promise<number> {
       servers: {
         type: "string",
         // Each runtime's floor (bench/bare_server.ts) next to our server on it.
-        default:
-          "reference-async,reference-threaded,ceiling,bare-deno,deno,bare-bun,bun,bare-node,node",
+        default: "reference-async,reference-threaded,ceiling,bare-deno,deno,deno-plain," +
+          "bare-bun,bun,bare-node,node",
       },
       target: { type: "string", multiple: true, default: [] },
       concurrency: { type: "string", default: "1,50,1000" },
@@ -534,141 +373,123 @@ async function main(): Promise<number> {
       warmup: { type: "string", default: "1" },
       runs: { type: "string", default: "3" },
       "load-procs": { type: "string", default: "1" },
-      generator: { type: "string" },
-      spin: { type: "string" },
+      spin: { type: "string", default: "20" },
       workers: { type: "string" },
       footprint: { type: "string", default: "10000" },
+      burst: { type: "string", default: "3000" },
       write: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
-  const command = ["node_modules/.bin/node", "bench/run.ts", ...process.argv.slice(2)].map(quote)
-    .join(" ");
-  const generator = chooseGenerator(values.generator, values.spin);
-  loadCommand = generator.command;
-  log(`load generator: ${generator.description}`);
-  const { specs: servers, notes } = specs(
-    values.servers.split(",").map((s) => s.trim()).filter(Boolean),
-    values.target,
-    values.workers,
-  );
-  const levels = values.concurrency.split(",").map(Number);
+  if (values.help) return console.log(HELP), 0;
+  const build = buildC("load");
+  if (!build.ok) throw new Error(build.error);
+  const spin = values.spin;
+  if (!(Number(spin) >= 0)) throw new Error(`--spin wants microseconds, got ${spin}`);
+  generator = [build.path, "--spin", spin];
+  const polls = Number(spin) > 0
+    ? `polls up to ${spin} µs for replies before sleeping (--spin), so its CPU includes polling`
+    : "sleeps as soon as no reply is due (--spin 0)";
+  const description = `bench/load.c (one thread, epoll; ${polls}), built with ${build.compiler}`;
+  log(`load generator: ${description}`);
+  const names = values.servers.split(",").map((s) => s.trim()).filter(Boolean);
+  const { servers, notes } = specs(names, values.target, values.workers);
   const runs = Number(values.runs);
-  const options: Options = {
-    duration: Number(values.duration),
-    warmup: Number(values.warmup),
-    loadProcs: Number(values["load-procs"]),
-  };
-  const results = new Map<string, Measurement[]>();
-  const key = (name: string, c: number) => `${name}@${c}`;
-  for (let run = 1; run <= runs; run++) {
-    for (const c of levels) {
-      for (const spec of servers) {
-        log(`run ${run}/${runs}: ${spec.name}, ${c} connections`);
+  const [duration, warmup, loadProcs] = [values.duration, values.warmup, values["load-procs"]];
+  const options = { duration: +duration, warmup: +warmup, loadProcs: +loadProcs, runs };
+  /** Runs `task` for each run and server, interleaved: per server, every run and their summary. */
+  const repeat = async <T extends object>(
+    what: string,
+    list: Spec[],
+    task: (s: Spec) => Promise<T>,
+  ) => {
+    const results = list.map((spec) => ({ spec, all: [] as T[], summary: {} as T }));
+    for (let run = 1; run <= runs; run++) {
+      for (const { spec, all } of results) {
+        log(`${what}, run ${run}/${runs}: ${spec.name}`);
         try {
-          const m = await measure(spec, c, options);
-          log(
-            `  ${Math.round(m.roundTripsPerS)} rt/s, p50 ${m.p50Us} µs, p99 ${m.p99Us} µs, ` +
-              `${m.violations} violations; CPU server ${m.serverCpuPercent.toFixed(0)}%, ` +
-              `generator ${m.loadCpuPercent.toFixed(0)}%, other ${m.otherCpuPercent.toFixed(0)}%`,
-          );
-          results.set(key(spec.name, c), [...results.get(key(spec.name, c)) ?? [], m]);
+          all.push(await task(spec));
+          const figures = Object.entries(all.at(-1)!).filter(([, v]) => typeof v === "number");
+          log(`  ${figures.map(([k, v]) => `${k} ${+(v as number).toPrecision(4)}`).join(", ")}`);
         } catch (error) {
-          log(`  failed: ${(error as Error).message}`);
           const message = (error as Error).message.slice(0, 300);
-          notes.push(`${spec.name} at ${c} connections, run ${run}: ${message}`);
+          log(`  failed: ${message}`);
+          notes.push(`${spec.name}, ${what}, run ${run}: ${message}`); // failures become notes
         }
       }
     }
-  }
+    const done = results.filter((r) => r.all.length > 0);
+    return done.map((r) => ({ ...r, summary: summarize(r.all) }));
+  };
   const rows: Row[] = [];
-  for (const c of levels) {
-    for (const spec of servers) {
-      const ms = results.get(key(spec.name, c)) ?? [];
-      if (ms.length === 0) continue;
-      const pick = (f: (m: Measurement) => number) => median(ms.map(f));
-      rows.push({
-        server: spec.name,
-        connections: c,
-        runs: ms.length,
-        perRun: ms.map((m) => m.roundTripsPerS),
-        roundTripsPerS: pick((m) => m.roundTripsPerS),
-        gamesPerS: pick((m) => m.gamesPerS),
-        p50Us: pick((m) => m.p50Us),
-        p99Us: pick((m) => m.p99Us),
-        peakRssKb: pick((m) => m.peakRssKb),
-        loadCpuPercent: pick((m) => m.loadCpuPercent),
-        serverCpuPercent: pick((m) => m.serverCpuPercent),
-        otherCpuPercent: pick((m) => m.otherCpuPercent),
-        connected: Math.min(...ms.map((m) => m.connected)),
-        violations: ms.reduce((a, m) => a + m.violations, 0),
-        socketErrors: ms.reduce((a, m) => a + m.socketErrors, 0),
-        closedEarly: ms.reduce((a, m) => a + m.closedEarly, 0),
-        notes: [...new Set(ms.flatMap((m) => m.notes))].slice(0, 3),
-      });
+  for (const c of values.concurrency.split(",").map(Number)) {
+    const results = await repeat(`${c} connections`, servers, (s) => measure(s, c, options));
+    for (const { spec, all, summary } of results) {
+      const perRun = all.map((m) => m.roundTripsPerS);
+      rows.push({ server: spec.name, connections: c, perRun, ...summary });
     }
   }
-  const facts = machine(command, generator.description);
-  let n = Number(values.footprint);
-  const limit = Number(facts.openFiles);
-  if (n > 0 && n + 100 > limit) {
+  const limits = spawnSync("/bin/sh", ["-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; ulimit -n']);
+  const openFiles = String(limits.stdout).trim();
+  const capped = (n: number, what: string) => {
+    if (n <= 0 || n + 100 <= Number(openFiles)) return n;
     notes.push(
-      `footprint: asked for ${n} connections, but the open-file limit (after raising the soft ` +
-        `limit to the hard one) is ${limit}; held ${limit - 100} instead`,
+      `${what}: asked for ${n} connections, but the open-file limit (after raising the soft ` +
+        `limit to the hard one) is ${openFiles}; used ${Number(openFiles) - 100} instead`,
     );
-    n = limit - 100;
-  }
+    return Number(openFiles) - 100;
+  };
+  const idle = capped(Number(values.footprint), "footprint");
+  const footprints = idle <= 0 ? [] : await repeat(
+    `footprint, ${idle} idle connections`,
+    servers.filter((s) => !s.target),
+    (s) => footprint(s, idle),
+  );
+  const crowd = capped(Number(values.burst), "burst");
+  const bursts = crowd <= 0
+    ? []
+    : await repeat(`burst of ${crowd} connections`, servers, (s) => burst(s, crowd));
   const processes = [...measured].map(([name, what]) => `${name}: ${what}`).join("; ");
   notes.unshift(`Measured server processes (last run): ${processes}.`);
-  let markdown = report(facts, options, runs, REFERENCE, rows, notes);
-  const footprints: Footprint[] = [];
-  if (n > 0) {
-    for (const spec of servers.filter((s) => !s.target)) {
-      const samples = [];
-      for (let run = 1; run <= runs; run++) {
-        log(`footprint run ${run}/${runs}: ${spec.name}, ${n} idle connections`);
-        try {
-          samples.push(await footprint(spec, n));
-        } catch (error) {
-          log(`  failed: ${(error as Error).message}`);
-        }
-      }
-      if (samples.length === 0) continue;
-      footprints.push({
-        server: spec.name,
-        requested: n,
-        held: Math.min(...samples.map((s) => s.held)),
-        beforeKb: median(samples.map((s) => s.beforeKb)),
-        afterKb: median(samples.map((s) => s.afterKb)),
-        bytesPerConnection: median(samples.map((s) => (s.afterKb - s.beforeKb) * 1024 / s.held)),
-        note: samples.map((s) => s.note).find((x) => x) ?? "",
-      });
-    }
-    markdown += footprintTable(footprints, REFERENCE, runs);
-  }
-  markdown += targetsTable(rows, footprints, REFERENCE);
-  if (values.write) {
-    const file = join(process.cwd(), values.write);
-    writeFileSync(file, markdown);
-    // Aligns the tables the way `deno fmt` does, so the file passes `deno fmt --check`.
-    spawnSync(join(BIN, "deno"), ["fmt", "--quiet", "--line-width", "100", file], {
-      stdio: "ignore",
-    });
-    log(`wrote ${values.write}`);
-  } else {
-    process.stdout.write(markdown);
-  }
+  const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
+  const command = ["node_modules/.bin/node", "bench/run.ts", ...process.argv.slice(2)];
+  const file = values.write && resolve(values.write);
+  const svg = file && file.replace(/(\.md)?$/, ".svg");
+  const markdown = report({
+    machine: {
+      command: command.map(quote).join(" "),
+      generator: description,
+      date: new Date().toISOString(),
+      nproc: availableParallelism(),
+      cpu: /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "?",
+      kernel: release(),
+      memoryGiB: totalmem() / 2 ** 30,
+      openFiles,
+      versions: Object.fromEntries(
+        [["node", NODE], ["deno", DENO], ["bun", BUN], ["python", "python3"]]
+          .map(([name, command]) => [name, version([command, "--version"])]),
+      ) as Results["machine"]["versions"],
+    },
+    options,
+    reference: REFERENCE,
+    rows,
+    footprints: footprints.map((r) => r.summary),
+    bursts: bursts.map((r) => r.summary),
+    notes,
+    chart: svg ? basename(svg) : undefined,
+  });
+  if (!file || !svg) return process.stdout.write(markdown), 0;
+  writeFileSync(file, markdown);
+  writeFileSync(svg, chart(rows));
+  // Aligns the tables the way `deno fmt` does, so the file passes `deno fmt --check`.
+  spawnSync(DENO, ["fmt", "--quiet", "--line-width", "100", file], { stdio: "ignore" });
+  log(`wrote ${values.write} and ${svg}`);
   return 0;
 }
 
 if (import.meta.main) {
   main().then((code) => process.exit(code), (error) => {
-    console.error(error);
+    console.error(`bench/run.ts: ${(error as Error).message}`);
     process.exit(1);
   });
 }
