@@ -19,6 +19,7 @@
 import { createServer } from "node:net";
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { RUNTIME } from "../_transport/detect.ts";
 
 const LF = 10;
 const MAX_LINE = 256;
@@ -94,8 +95,8 @@ function answer(session: Session, chunk: Uint8Array): string {
 
 /** Listens with the runtime's own sockets; resolves to the bound port. */
 function listen(host: string, port: number): Promise<number> {
-  if ("Bun" in globalThis) return listenBun(host, port);
-  if ("Deno" in globalThis) return listenDeno(host, port);
+  if (RUNTIME === "bun") return listenBun(host, port);
+  if (RUNTIME === "deno") return listenDeno(host, port);
   return listenNode(host, port);
 }
 
