@@ -4,7 +4,9 @@
  * decision rule, and line splitting over a web `ReadableStream`.
  *
  * One UTF-8 line per message, ended by `\n` (a `\r` before it is dropped),
- * fields split by one space. See PROTOCOL.md for the whole grammar.
+ * fields split by one space. The decisions have English words and the Korean
+ * notes' words (the dialects); a server reads every spelling. See PROTOCOL.md
+ * for the whole grammar.
  *
  * @example Parse a command and decide a report
  * ```ts
@@ -42,6 +44,81 @@ export const DECISIONS: readonly Decision[] = Object.freeze([
   "Unsure",
   "Correct",
 ]);
+
+/**
+ * A client's dialect: which words it sends for the decisions. `en` sends
+ * `Warmer`, `Colder`, `Unsure`, `Correct`; `ko` the Korean notes' words,
+ * `더따뜻함`, `더차가움`, `잘모르겠음`, `맞음`.
+ */
+export type Dialect = "en" | "ko";
+
+/**
+ * The dialects, for a flag's choices.
+ *
+ * @example Check a dialect
+ * ```ts
+ * import { DIALECTS } from "@warmer-colder/warmer-colder/protocol";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(DIALECTS, ["en", "ko"]);
+ * ```
+ */
+export const DIALECTS: readonly Dialect[] = Object.freeze(["en", "ko"]);
+
+const ENGLISH_WORDS = Object.freeze({
+  Warmer: "Warmer",
+  Colder: "Colder",
+  Unsure: "Unsure",
+  Correct: "Correct",
+});
+const KOREAN_WORDS = Object.freeze({
+  Warmer: "더따뜻함",
+  Colder: "더차가움",
+  Unsure: "잘모르겠음",
+  Correct: "맞음",
+});
+
+/**
+ * The word each dialect sends for each decision. The Korean words are the
+ * unspaced ones of the notes whose program runs; a server also reads the
+ * spaced ones of the other notes, {@linkcode SPACED_KOREAN_WORDS}.
+ *
+ * @example The Korean words
+ * ```ts
+ * import { DECISION_WORDS } from "@warmer-colder/warmer-colder/protocol";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DECISION_WORDS.ko.Correct, "맞음");
+ * assert.equal(DECISION_WORDS.en.Unsure, "Unsure");
+ * ```
+ */
+export const DECISION_WORDS: Readonly<Record<Dialect, Readonly<Record<Decision, string>>>> = Object
+  .freeze({
+    en: ENGLISH_WORDS,
+    ko: KOREAN_WORDS,
+  });
+
+/**
+ * The spaced spelling of the Korean words, of the other Korean notes: a
+ * server reads them as it reads {@linkcode DECISION_WORDS}, though they make
+ * `REPORT` a line of more than two fields. No client of this module sends
+ * them.
+ *
+ * @example A spaced report
+ * ```ts
+ * import { parseCommand, SPACED_KOREAN_WORDS } from "@warmer-colder/warmer-colder/protocol";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(SPACED_KOREAN_WORDS.Unsure, "잘 모르겠음");
+ * assert.deepEqual(parseCommand("REPORT 잘 모르겠음"), { type: "REPORT", decision: "Unsure" });
+ * ```
+ */
+export const SPACED_KOREAN_WORDS: Readonly<Record<Decision, string>> = Object.freeze({
+  Warmer: "더 따뜻함",
+  Colder: "더 차가움",
+  Unsure: "잘 모르겠음",
+  Correct: "맞음",
+});
 
 /** `PARAMS lower upper`: start a new game over the inclusive range. */
 export interface ParamsCommand {
@@ -147,11 +224,19 @@ export type Reply =
   | { readonly type: "error"; readonly code: string; readonly message: string };
 
 const NUMBER_COMMAND: NumberCommand = Object.freeze({ type: "NUMBER" });
-const REPORTS: Readonly<Record<string, ReportCommand>> = Object.freeze(
+const REPORT_COMMANDS: Readonly<Record<Decision, ReportCommand>> = Object.freeze(
   Object.fromEntries(
     DECISIONS.map((decision) => [decision, Object.freeze({ type: "REPORT", decision })]),
+  ) as Record<Decision, ReportCommand>,
+);
+/** Every word a `REPORT` line may end with: each dialect's, and the spaced Korean ones. */
+const REPORTS: ReadonlyMap<string, ReportCommand> = new Map(
+  [...DIALECTS.map((dialect) => DECISION_WORDS[dialect]), SPACED_KOREAN_WORDS].flatMap((words) =>
+    DECISIONS.map((decision) => [words[decision], REPORT_COMMANDS[decision]] as const)
   ),
 );
+const KNOWN_WORDS = DIALECTS.map((dialect) => DECISIONS.map((d) => DECISION_WORDS[dialect][d]))
+  .map((words) => words.join(", ")).join("; or ");
 const INTEGER = /^[+-]?[0-9]+$/;
 
 /** Shows a piece of a peer's line in a message: quoted, escaped, at most 40 characters. */
@@ -186,19 +271,24 @@ export function parseInteger(text: string, what = "field"): bigint {
 }
 
 /**
- * Parses one line a client sends, without its line terminator.
+ * Parses one line a client sends, without its line terminator. A `REPORT`
+ * reads the decision in any dialect, and in the spaced Korean spelling (the
+ * rest of the line after `REPORT `); the command holds the English
+ * {@linkcode Decision} whichever word came.
  *
  * @param line The line.
  * @returns The command.
  * @throws {ProtocolError} naming what is wrong: `unknown-command`,
  *   `wrong-fields`, `not-integer` or `bad-decision`.
  *
- * @example A report
+ * @example A report, in English and in the Korean notes' words
  * ```ts
  * import { parseCommand } from "@warmer-colder/warmer-colder/protocol";
  * import assert from "node:assert/strict";
  *
  * assert.deepEqual(parseCommand("REPORT Colder"), { type: "REPORT", decision: "Colder" });
+ * assert.deepEqual(parseCommand("REPORT 더차가움"), { type: "REPORT", decision: "Colder" });
+ * assert.deepEqual(parseCommand("REPORT 더 따뜻함"), { type: "REPORT", decision: "Warmer" });
  * ```
  */
 export function parseCommand(line: string): Command {
@@ -209,15 +299,20 @@ export function parseCommand(line: string): Command {
     case "NUMBER":
       throw wrongFields(word, 0, fields.length - 1);
     case "REPORT": {
-      if (fields.length !== 2) throw wrongFields(word, 1, fields.length - 1);
-      const report = Object.hasOwn(REPORTS, fields[1]) ? REPORTS[fields[1]] : undefined;
-      if (report === undefined) {
-        throw new ProtocolError(
-          "bad-decision",
-          `Cannot parse REPORT: ${quote(fields[1])} is not one of ${DECISIONS.join(", ")}`,
-        );
+      if (fields.length === 2) {
+        const report = REPORTS.get(fields[1]);
+        if (report === undefined) {
+          throw new ProtocolError(
+            "bad-decision",
+            `Cannot parse REPORT: ${quote(fields[1])} is not one of ${KNOWN_WORDS}`,
+          );
+        }
+        return report;
       }
-      return report;
+      // A spaced Korean word: the rest of the line after "REPORT ".
+      const spaced = fields.length > 2 ? REPORTS.get(line.slice(7)) : undefined;
+      if (spaced === undefined) throw wrongFields(word, 1, fields.length - 1);
+      return spaced;
     }
     case "PARAMS": {
       if (fields.length !== 3) throw wrongFields(word, 2, fields.length - 1);
@@ -243,24 +338,31 @@ function wrongFields(word: string, expected: number, got: number): ProtocolError
  * Formats a command as its line, without the `\n`.
  *
  * @param command The command.
+ * @param dialect The words of a `REPORT`'s decision.
  * @returns The line.
+ * @throws {TypeError} for a dialect not in {@linkcode DIALECTS}.
  *
- * @example End a game
+ * @example End a game; report in Korean
  * ```ts
  * import { formatCommand } from "@warmer-colder/warmer-colder/protocol";
  * import assert from "node:assert/strict";
  *
  * assert.equal(formatCommand({ type: "PARAMS", lower: 0n, upper: -1n }), "PARAMS 0 -1");
+ * assert.equal(formatCommand({ type: "REPORT", decision: "Unsure" }, "ko"), "REPORT 잘모르겠음");
  * ```
  */
-export function formatCommand(command: Command): string {
+export function formatCommand(command: Command, dialect: Dialect = "en"): string {
   switch (command.type) {
     case "PARAMS":
       return `PARAMS ${command.lower} ${command.upper}`;
     case "NUMBER":
       return "NUMBER";
-    case "REPORT":
-      return `REPORT ${command.decision}`;
+    case "REPORT": {
+      if (!Object.hasOwn(DECISION_WORDS, dialect)) {
+        throw new TypeError(`Cannot format REPORT: unknown dialect ${JSON.stringify(dialect)}`);
+      }
+      return `REPORT ${DECISION_WORDS[dialect][command.decision]}`;
+    }
   }
 }
 

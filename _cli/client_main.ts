@@ -10,7 +10,7 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { bigInteger, choice, integer, parseFlags, run, seconds, UsageError } from "./run.ts";
 import { connect } from "../_client/client.ts";
-import type { Decision } from "../protocol.ts";
+import { type Decision, DIALECTS } from "../protocol.ts";
 import { decisionWord, language, LANGUAGES, MESSAGES, useColour } from "./messages.ts";
 import { type Console, play } from "./play.ts";
 
@@ -31,6 +31,9 @@ Options:
   --timeout SECONDS  how long to wait for the server; 0 never (default 30)
   --play             you hold the secret: answer each guess yourself
                      (w/c/u/y or the words; also from piped input)
+  --dialect en|ko    words sent for the decisions: en (Warmer, Colder, Unsure,
+                     Correct; the default) or ko, the Korean notes' (더따뜻함,
+                     더차가움, 잘모르겠음, 맞음), for a server of those notes
   --lang en|ko       language of the messages (default from LANG, else en)
   -h, --help         show this help
 
@@ -75,6 +78,7 @@ async function clientMain(args: string[]): Promise<number> {
     games: { type: "string" },
     timeout: { type: "string", default: "30" },
     play: { type: "boolean", default: false },
+    dialect: { type: "string", default: "en" },
     lang: { type: "string" },
   }, args);
   if (flags === undefined) return 0;
@@ -82,6 +86,7 @@ async function clientMain(args: string[]): Promise<number> {
     ? undefined
     : choice("lang", flags.lang as string, LANGUAGES);
   const messages = MESSAGES[language(lang)];
+  const dialect = choice("dialect", flags.dialect as string, DIALECTS);
   const colour = useColour();
   if (flags.play) {
     if (flags.secret !== undefined) throw new UsageError("--play and --secret do not go together");
@@ -108,6 +113,7 @@ async function clientMain(args: string[]): Promise<number> {
     hostname: flags.hostname as string,
     port: integer("port", flags.port as string, 1, 65535),
     timeout: seconds("timeout", flags.timeout as string),
+    dialect,
   });
   if (flags.play) {
     const [lower, upper] = games[0];

@@ -1,12 +1,15 @@
 /**
  * The lines the programs print for people, in English or Korean, coloured on
- * a terminal. The wire protocol stays English whatever the language.
+ * a terminal. The Korean lines are the Korean notes' own, as
+ * reference_game_ko.py prints them, with the notes' unspaced words for the
+ * decisions. The language is not the wire's: the client's `--dialect` picks
+ * the words it sends, and the server reads every dialect.
  *
  * @module
  */
 
 import process from "node:process";
-import type { Decision } from "../protocol.ts";
+import { type Decision, DECISION_WORDS } from "../protocol.ts";
 
 /** The languages of the messages. */
 export type Language = "en" | "ko";
@@ -16,6 +19,7 @@ export const LANGUAGES: readonly Language[] = ["en", "ko"];
 
 /** The messages of one language. */
 export interface Messages {
+  /** A game's banner; the Korean one starts with a blank line, as the notes' does. */
   banner(lower: bigint, upper: bigint, secret: bigint): string;
   client(n: bigint, decision: string): string;
   server(n: bigint, decision: string): string;
@@ -48,15 +52,17 @@ const en: Messages = {
   inputEnded: "Input ended before the game did.",
 };
 
+// The banner, report lines and words are the Korean notes' (their "1와 5"
+// included); the lines of --play are this program's own.
 const ko: Messages = {
   banner: (lower, upper, secret) =>
-    `${lower}부터 ${upper}까지 숫자 하나를 맞혀 보세요! 쉿, 비밀 숫자는 ${secret}입니다.`,
-  client: (n, decision) => `클라이언트: ${n}, ${decision}`,
-  server: (n, decision) => `서버: ${n}, ${decision}`,
-  decision: { Warmer: "더 가까워요", Colder: "더 멀어요", Unsure: "모르겠어요", Correct: "정답" },
+    `\n${lower}와 ${upper} 사이의 숫자를 맞춰보세요! 쉿! 그 숫자는 ${secret} 입니다.`,
+  client: (n, decision) => `클라이언트: ${n}는 ${decision}`,
+  server: (n, decision) => `서버: ${n}는 ${decision}`,
+  decision: DECISION_WORDS.ko,
   playBanner: (lower, upper) =>
     `${lower}부터 ${upper}까지 숫자 하나를 생각하세요. 서버가 맞혀 봅니다.\n` +
-    "추측마다 답하세요: w = 더 가까워요, c = 더 멀어요, u = 모르겠어요, y = 정답.",
+    "추측마다 답하세요: w = 더따뜻함, c = 더차가움, u = 잘모르겠음, y = 맞음.",
   prompt: (count, n, lower, upper) =>
     `${count}번째 추측: ${n}   (범위 ${lower}..${upper})  w/c/u/y? `,
   unknownAnswer: (answer) => `"${answer}"은(는) 답이 아닙니다. w, c, u, y 중 하나를 입력하세요.`,

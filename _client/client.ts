@@ -8,6 +8,8 @@
 import {
   decide,
   type Decision,
+  type Dialect,
+  DIALECTS,
   ERROR_CODES,
   type ErrorCode,
   formatCommand,
@@ -62,6 +64,17 @@ export interface ClientOptions {
    * @default {4096}
    */
   maxLineBytes?: number;
+  /**
+   * The words the client sends for the decisions: `en` sends `Warmer`,
+   * `Colder`, `Unsure`, `Correct`; `ko` the Korean notes' `더따뜻함`,
+   * `더차가움`, `잘모르겠음`, `맞음`, for a server of those notes. Only the
+   * wire changes: {@linkcode GameSession.reportOutcome} and
+   * {@linkcode GameSession.report} still return and take the English
+   * `Decision`.
+   *
+   * @default {"en"}
+   */
+  dialect?: Dialect;
 }
 
 /** Options of {@linkcode connect}. */
@@ -82,6 +95,16 @@ export interface ConnectOptions extends ClientOptions {
 
 function checkTimeout(what: string, timeout: number | undefined): number {
   return checkInteger(what, "timeout", timeout ?? 30_000, 0, MAX_DELAY);
+}
+
+function checkDialect(what: string, dialect: Dialect | undefined): Dialect {
+  if (dialect === undefined) return "en";
+  if (!(DIALECTS as readonly unknown[]).includes(dialect)) {
+    throw new TypeError(
+      `${what}: unknown dialect ${JSON.stringify(dialect)}, expected one of ${DIALECTS.join(", ")}`,
+    );
+  }
+  return dialect;
 }
 
 /** Waits for `promise`, or rejects when `signal` aborts or `timeout` ms pass. */
@@ -144,6 +167,32 @@ function toInteger(name: string, value: bigint | number): bigint {
  * await client.close();
  * await served;
  * ```
+ *
+ * @example A client of the Korean notes' dialect: Korean words on the wire
+ * ```ts
+ * import { Client } from "@warmer-colder/warmer-colder/client";
+ * import { serveConnection } from "@warmer-colder/warmer-colder/server";
+ * import assert from "node:assert/strict";
+ *
+ * const toServer = new TransformStream<Uint8Array, Uint8Array>();
+ * const toClient = new TransformStream<Uint8Array, Uint8Array>();
+ * const [wire, readable] = toServer.readable.tee();
+ * const logged: string[] = [];
+ * const served = serveConnection({ readable, writable: toClient.writable }, {
+ *   log: (line) => logged.push(line),
+ * });
+ * const client = new Client({ readable: toClient.readable, writable: toServer.writable }, {
+ *   dialect: "ko",
+ * });
+ * {
+ *   await using game = await client.session(4, 4, 4);
+ *   for await (const n of game.requestNumbers(1)) assert.equal(await game.reportOutcome(n), "Correct");
+ * }
+ * await client.close();
+ * await served;
+ * assert.equal(await new Response(wire).text(), "PARAMS 4 4\nNUMBER\nREPORT 맞음\nPARAMS 0 -1\n");
+ * assert.deepEqual(logged, ["Server: 4 is Correct"]);
+ * ```
  */
 export class Client implements AsyncDisposable {
   #writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -151,6 +200,7 @@ export class Client implements AsyncDisposable {
   #encoder = new TextEncoder();
   #timeout: number;
   #signal: AbortSignal | undefined;
+  #dialect: Dialect;
   #game: GameSession | undefined;
   #failure: Error | undefined;
   #closed: Promise<void> | undefined;
@@ -159,10 +209,13 @@ export class Client implements AsyncDisposable {
    * Wraps a connection's streams; nothing is sent until a game starts.
    *
    * @param duplex The connection's streams.
-   * @param options Timeouts, cancellation, and the reply line limit.
+   * @param options Timeouts, cancellation, the reply line limit, and the dialect.
+   * @throws {TypeError} for a dialect other than `en` or `ko`.
+   * @throws {RangeError} for a timeout out of range.
    */
   constructor(duplex: Duplex, options: ClientOptions = {}) {
     this.#timeout = checkTimeout("Cannot create a client", options.timeout);
+    this.#dialect = checkDialect("Cannot create a client", options.dialect);
     this.#signal = options.signal;
     this.#writer = duplex.writable.getWriter();
     this.#lines = duplex.readable
@@ -211,7 +264,7 @@ export class Client implements AsyncDisposable {
       throw new Error("Cannot start a game: one is already open on this client");
     }
     await this.send(formatCommand({ type: "PARAMS", lower: low, upper: high }));
-    this.#game = new GameSession(this, low, high, hidden);
+    this.#game = new GameSession(this, low, high, hidden, this.#dialect);
     return this.#game;
   }
 
@@ -307,6 +360,7 @@ export class GameSession implements AsyncDisposable {
   /** The number the server must find, if this program knows it. */
   readonly secret: bigint | undefined;
   #client: Client;
+  #dialect: Dialect;
   #last: bigint | undefined;
   #reported = true;
   #distance: bigint | undefined;
@@ -319,9 +373,17 @@ export class GameSession implements AsyncDisposable {
    * @param lower The least number.
    * @param upper The greatest number.
    * @param secret The secret.
+   * @param dialect The words to report in.
    */
-  constructor(client: Client, lower: bigint, upper: bigint, secret: bigint | undefined) {
+  constructor(
+    client: Client,
+    lower: bigint,
+    upper: bigint,
+    secret: bigint | undefined,
+    dialect: Dialect = "en",
+  ) {
     this.#client = client;
+    this.#dialect = dialect;
     this.lower = lower;
     this.upper = upper;
     this.secret = secret;
@@ -440,7 +502,7 @@ export class GameSession implements AsyncDisposable {
     this.#check(guess);
     this.#reported = true;
     if (decision === "Correct") this.#correct = true;
-    await this.#client.send(formatCommand({ type: "REPORT", decision }));
+    await this.#client.send(formatCommand({ type: "REPORT", decision }, this.#dialect));
   }
 
   #check(guess: bigint | number): bigint {
@@ -487,6 +549,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Client> {
   const port = options.port ?? 4321;
   checkInteger("Cannot connect", "port", port, 1, 65535);
   const timeout = checkTimeout("Cannot connect", options.timeout);
+  checkDialect("Cannot connect", options.dialect);
   const runtime = await getRuntime();
   const pending = socketToStreams((open) => runtime.connect({ hostname, port }, open));
   let duplex: Duplex;

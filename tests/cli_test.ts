@@ -65,24 +65,27 @@ describe(`the programs on ${RUNTIME}`, () => {
     assert.equal(correct.length, 3, client.stdout);
   });
 
-  test("client.ts --lang ko prints the demo in Korean, line by line", async () => {
+  test("client.ts --lang ko prints the demo in the Korean notes' lines", async () => {
     const logged: string[] = [];
     await using server = await serve({ port: 0, log: (line) => logged.push(line) });
     const client = await program("client.ts", "--port", String(server.addr.port), "--lang", "ko");
     assert.equal(client.code, 0, client.stderr);
     const lines = client.stdout.trimEnd().split("\n");
-    assert.deepEqual(lines.slice(0, 2), [
-      "1부터 5까지 숫자 하나를 맞혀 보세요! 쉿, 비밀 숫자는 3입니다.",
-      "10부터 15까지 숫자 하나를 맞혀 보세요! 쉿, 비밀 숫자는 12입니다.",
+    // Each banner after a blank line, as the notes print it.
+    assert.deepEqual(lines.slice(0, 4), [
+      "",
+      "1와 5 사이의 숫자를 맞춰보세요! 쉿! 그 숫자는 3 입니다.",
+      "",
+      "10와 15 사이의 숫자를 맞춰보세요! 쉿! 그 숫자는 12 입니다.",
     ]);
     const words: Record<string, string> = {
-      "더 가까워요": "Warmer",
-      "더 멀어요": "Colder",
-      "모르겠어요": "Unsure",
-      "정답": "Correct",
+      "더따뜻함": "Warmer",
+      "더차가움": "Colder",
+      "잘모르겠음": "Unsure",
+      "맞음": "Correct",
     };
-    const english = lines.slice(2).map((line) => {
-      const match = line.match(/^클라이언트: (-?\d+), (.+)$/);
+    const english = lines.slice(4).map((line) => {
+      const match = line.match(/^클라이언트: (-?\d+)는 (.+)$/);
       assert.ok(match && Object.hasOwn(words, match[2]), line);
       return `Client: ${match[1]} is ${words[match[2]]}`;
     });
@@ -91,11 +94,11 @@ describe(`the programs on ${RUNTIME}`, () => {
       "Guess a number between 10 and 15! Shhhhh, it's 12.",
     ];
     assert.deepEqual(checkDemoOutput([...banners, ...english].join("\n")), english);
-    // The wire stays English: the server logged the same reports in English.
+    // The language is not the wire's: the client sent English, the server logged it.
     assert.deepEqual(serverReports(logged), english);
   });
 
-  test("server.ts --lang ko logs each report in Korean", async () => {
+  test("server.ts --lang ko logs each report in the Korean notes' words", async () => {
     const [command, args] = runtimeCommand("server.ts", ["--port", "0", "--lang", "ko"]);
     await using server = new Running(command, args);
     const port = await server.port();
@@ -103,14 +106,14 @@ describe(`the programs on ${RUNTIME}`, () => {
     assert.equal(client.code, 0, client.stderr);
     const guesses = checkDemoOutput(client.stdout);
     const korean: Record<string, string> = {
-      Warmer: "더 가까워요",
-      Colder: "더 멀어요",
-      Unsure: "모르겠어요",
-      Correct: "정답",
+      Warmer: "더따뜻함",
+      Colder: "더차가움",
+      Unsure: "잘모르겠음",
+      Correct: "맞음",
     };
     const expected = guesses.map((line) => {
       const [, n, decision] = line.match(/^Client: (-?\d+) is (\w+)$/)!;
-      return `서버: ${n}, ${korean[decision]}`;
+      return `서버: ${n}는 ${korean[decision]}`;
     });
     await server.waitFor(new RegExp(`^${expected.at(-1)}$`));
     assert.deepEqual(server.lines.filter((line) => line.startsWith("서버: ")), expected);

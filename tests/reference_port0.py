@@ -6,8 +6,9 @@ The reference takes a fixed port and prints only 'listening'. Tests bind port
 one) to print 'listening on 127.0.0.1:PORT' first, and runs the reference's
 own server function.
 
-usage: reference_port0.py threaded-server|async-server [--quiet]
-The reference file is $WARMER_COLDER_REFERENCE, else
+usage: reference_port0.py threaded-server|async-server [--quiet] [--reference FILE]
+The reference file is FILE (such as the Korean notes' reference_game_ko.py,
+which has the same functions), else $WARMER_COLDER_REFERENCE, else
 ../shared/reference/reference_game.py from the repository's root.
 """
 import asyncio
@@ -35,7 +36,10 @@ class AnnouncingSocket(socket.socket):
 
 def main():
     mode = sys.argv[1]
-    spec = importlib.util.spec_from_file_location('reference_game', PATH)
+    path = PATH
+    if '--reference' in sys.argv:
+        path = sys.argv[sys.argv.index('--reference') + 1]
+    spec = importlib.util.spec_from_file_location('reference_game', path)
     ref = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ref)
     ref.VERBOSE = '--quiet' not in sys.argv
