@@ -11,11 +11,12 @@
  * possible worst case for some N (1..21, for one, needs 6 guesses). How the
  * plan keeps it is in `smart/plan.ts`.
  *
- * The guesser ties the parts together: it tracks what the reports allow,
- * follows the plan (`smart/plan.ts`), moves the plan's guesses off numbers
- * already guessed when a walk of the remaining play shows the bound holds
- * (`smart/walk.ts`), searches exactly in the endgame (`smart/endgame.ts`),
- * and falls back to random guesses after a lie (`smart/fallback.ts`).
+ * The guesser ties the parts together: it tracks what the reports allow (by
+ * the rule in `interval.ts`), follows the plan (`smart/plan.ts`), moves the
+ * plan's guesses off numbers already guessed when a walk of the remaining
+ * play shows the bound holds (`smart/walk.ts`), searches exactly in the
+ * endgame (`smart/endgame.ts`), and falls back to random guesses after a lie
+ * (`smart/fallback.ts`).
  *
  * Cost: O(1) bigint operations per guess (O(log N) once, to start a game),
  * plus the bounded checks for repeats; memory O(1) in N besides the list of
@@ -41,6 +42,7 @@
  */
 
 import type { Decision } from "../protocol.ts";
+import { narrow } from "./interval.ts";
 import { ENDGAME, Endgame, reach } from "./smart/endgame.ts";
 import { Fallback } from "./smart/fallback.ts";
 import { bound, Plan } from "./smart/plan.ts";
@@ -123,23 +125,13 @@ class Smart implements Guesser {
     if (!this.#awaiting || this.#lost !== undefined) return;
     this.#awaiting = false;
     if (decision === "Correct") return;
-    const prev = this.#before;
-    const guess = this.#last!;
-    this.#plan?.update(prev, guess, decision);
-    if (prev === undefined || prev === guess) {
-      if (decision !== "Unsure") this.#high = this.#low - 1n;
-      return;
+    this.#plan?.update(this.#before, this.#last!, decision);
+    const left = narrow(this.#low, this.#high, this.#before, this.#last!, decision);
+    if (left === undefined) this.#high = this.#low - 1n; // No secret gives this: a liar.
+    else {
+      this.#low = left.lower;
+      this.#high = left.upper;
     }
-    const t = prev + guess;
-    if (decision === "Unsure") {
-      if ((t & 1n) !== 0n) this.#high = this.#low - 1n;
-      else {
-        if (this.#low < t >> 1n) this.#low = t >> 1n;
-        if (this.#high > t >> 1n) this.#high = t >> 1n;
-      }
-    } else if ((decision === "Warmer") === (guess > prev)) {
-      if (this.#low < (t >> 1n) + 1n) this.#low = (t >> 1n) + 1n;
-    } else if (this.#high > ((t + 1n) >> 1n) - 1n) this.#high = ((t + 1n) >> 1n) - 1n;
   }
 
   /**

@@ -24,6 +24,7 @@
  */
 
 import type { Decision } from "../../protocol.ts";
+import { narrow } from "../interval.ts";
 
 /**
  * W + 1 for `n` numbers (at least one), W the largest integer with
@@ -145,30 +146,24 @@ export class Plan {
 
   /** Follows the report of `guess`, `prev` the guess before it. */
   update(prev: bigint | undefined, guess: bigint, decision: Decision): void {
-    if (decision === "Correct") return;
-    if (this.phase === "pairWait") {
-      const t = this.x + this.y;
-      if (decision === "Unsure") {
-        this.known = t >> 1n;
+    if (decision === "Correct" || (this.phase !== "pairWait" && this.phase !== "hot")) return;
+    const left = narrow(this.l, this.r, prev, guess, decision);
+    // No number the plan covers gives this report: a lie, which the guesser catches.
+    if (left === undefined) return;
+    if (decision === "Unsure") {
+      if (left.lower === left.upper) {
+        this.known = left.lower;
         this.phase = "known";
-      } else {
-        this.w -= 2;
-        this.first = false;
-        if (decision === "Colder") {
-          this.r = (t - 1n) >> 1n;
-          this.phase = "round";
-        } else {
-          this.l = (t + 2n) >> 1n;
-          this.phase = "hot";
-        }
       }
-    } else if (this.phase === "hot" && prev !== undefined) {
-      const t = prev + guess;
-      if (decision === "Unsure") {
-        this.known = t >> 1n;
-        this.phase = "known";
-      } else if ((decision === "Warmer") !== (prev > guess)) this.l = (t + 2n) >> 1n;
-      else this.r = (t - 1n) >> 1n;
+      return;
     }
+    if (this.phase === "pairWait") {
+      // Colder keeps the numbers below the pair's midpoint, Warmer those above.
+      this.w -= 2;
+      this.first = false;
+      this.phase = decision === "Colder" ? "round" : "hot";
+    }
+    this.l = left.lower;
+    this.r = left.upper;
   }
 }
