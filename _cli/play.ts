@@ -8,12 +8,8 @@
 
 import type { GameSession } from "../_client/client.ts";
 import type { Decision } from "../protocol.ts";
+import { narrow } from "../_strategy/interval.ts";
 import { decisionWord, type Messages } from "./messages.ts";
-
-/** `floor(n / 2)` for any sign (`bigint` division truncates toward zero). */
-function half(n: bigint): bigint {
-  return n >= 0n ? n / 2n : -((1n - n) / 2n);
-}
 
 /** The numbers a person's answers still allow: a range less the guesses ruled out. */
 export class Candidates {
@@ -50,31 +46,10 @@ export class Candidates {
    * decision rule against the previous guess; `undefined` when nothing would be.
    */
   after(guess: bigint, decision: Decision): Candidates | undefined {
-    let lower = this.lower;
-    let upper = this.upper;
-    const previous = this.#previous;
-    if (decision === "Correct") {
-      lower = upper = guess;
-    } else if (previous === undefined || previous === guess) {
-      // The rule says Unsure when there is nothing to compare with.
-      if (decision !== "Unsure") return undefined;
-    } else {
-      const sum = guess + previous;
-      const above = half(sum) + 1n; // every s with |guess - s| < |previous - s|, if guess > previous
-      const below = -half(-sum) - 1n; // ... if guess < previous
-      const closer = decision === "Warmer";
-      if (decision === "Unsure") {
-        if (sum % 2n !== 0n) return undefined;
-        lower = upper = sum / 2n;
-      } else if ((guess > previous) === closer) {
-        if (above > lower) lower = above;
-      } else if (below < upper) {
-        upper = below;
-      }
-    }
+    const left = narrow(this.lower, this.upper, this.#previous, guess, decision);
+    if (left === undefined) return undefined;
+    let { lower, upper } = left;
     const ruledOut = decision === "Correct" ? this.#ruledOut : new Set(this.#ruledOut).add(guess);
-    if (this.lower > lower) lower = this.lower;
-    if (this.upper < upper) upper = this.upper;
     // Shown as the range left: the ends step past the guesses ruled out.
     while (lower <= upper && ruledOut.has(lower)) lower++;
     while (lower <= upper && ruledOut.has(upper)) upper--;
