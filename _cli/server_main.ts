@@ -9,7 +9,8 @@ import { decisionWord, language, LANGUAGES, MESSAGES, useColour } from "./messag
 import { serve } from "../_server/serve.ts";
 import { strategyNames } from "../_strategy/mod.ts";
 import { getRuntime } from "../_transport/detect.ts";
-import { startWorker, type Worker } from "./workers.ts";
+import { startWorker } from "./workers.ts";
+import type { Child } from "./child.ts";
 import { availableParallelism } from "node:os";
 import process from "node:process";
 
@@ -80,9 +81,11 @@ async function serverMain(args: string[]): Promise<number> {
     idleTimeout: seconds("idle-timeout", flags["idle-timeout"] as string),
     shutdownTimeout: seconds("shutdown-timeout", flags["shutdown-timeout"] as string),
   });
-  const children: Worker[] = [];
+  const children: Child[] = [];
+  let stopping = false;
   const stopAll = () => {
-    for (const child of children) child.stop();
+    stopping = true;
+    for (const child of children) child.kill("SIGTERM");
     void server.close();
   };
   const stop = (await getRuntime()).onSignal(stopAll);
@@ -93,12 +96,14 @@ async function serverMain(args: string[]): Promise<number> {
         : [`--${name}`, String(value)]
     );
     if (flags.quiet) copied.push("--quiet");
-    for (let i = 1; i < workers; i++) {
+    for (let i = 1; i < workers && !stopping; i++) {
       const args = [...copied, "--port", String(server.addr.port), "--reuse-port"];
       children.push(await startWorker(args));
+      if (stopping) stopAll();
     }
   } catch (error) {
     stopAll();
+    await Promise.all(children.map((child) => child.exited));
     throw error;
   }
   // Not translated: scripts and tests read this line for the port.
