@@ -30,7 +30,8 @@ Options:
   --max-pending-bytes N    replies waiting for a peer before it is not read (default 65536)
   --idle-timeout SECONDS   close a connection silent this long; 0 never (default 300)
   --shutdown-timeout SECONDS  wait this long for connections on shutdown (default 5)
-  --workers N              server processes on the port; 0 is one per core (default 1)
+  --workers N              server processes on the port; 0 is one per core (default 1);
+                           each has this one's language, colour and (on Deno) permissions
                            (on Deno: run with -A --unstable-net)
   --reuse-port             share the port with other processes (--workers does)
   -h, --help               show this help
@@ -58,13 +59,16 @@ async function serverMain(args: string[]): Promise<number> {
     "shutdown-timeout": { type: "string", default: "5" },
     workers: { type: "string", default: "1" },
     "reuse-port": { type: "boolean", default: false },
+    // Not in the usage: the first process passes it to its workers (see workers.ts).
+    colour: { type: "boolean", default: false },
   }, args);
   if (flags === undefined) return 0;
   const lang = flags.lang === undefined
     ? undefined
     : choice("lang", flags.lang as string, LANGUAGES);
-  const messages = MESSAGES[language(lang)];
-  const colour = useColour();
+  const resolved = language(lang);
+  const messages = MESSAGES[resolved];
+  const colour = flags.colour as boolean || useColour();
   const strategy = choice("strategy", flags.strategy as string, strategyNames);
   const workers = integer("workers", flags.workers as string, 0, 1024) || availableParallelism();
   const server = await serve({
@@ -90,15 +94,17 @@ async function serverMain(args: string[]): Promise<number> {
   };
   const stop = (await getRuntime()).onSignal(stopAll);
   try {
+    // What this process resolved for itself, so that every worker behaves as it does.
     const copied = Object.entries(flags).flatMap(([name, value]) =>
-      ["port", "workers", "reuse-port", "quiet", "help"].includes(name) || value === undefined
+      typeof value !== "string" || ["port", "workers", "lang"].includes(name)
         ? []
-        : [`--${name}`, String(value)]
+        : [`--${name}`, value]
     );
+    copied.push("--lang", resolved, "--port", String(server.addr.port), "--reuse-port");
     if (flags.quiet) copied.push("--quiet");
+    if (colour) copied.push("--colour");
     for (let i = 1; i < workers && !stopping; i++) {
-      const args = [...copied, "--port", String(server.addr.port), "--reuse-port"];
-      children.push(await startWorker(args));
+      children.push(await startWorker(copied, server.addr));
       if (stopping) stopAll();
     }
   } catch (error) {
