@@ -10,7 +10,7 @@ import { serve } from "../_server/serve.ts";
 import { strategyNames } from "../_strategy/mod.ts";
 import { getRuntime } from "../_transport/detect.ts";
 import { startWorker } from "./workers.ts";
-import type { Child } from "./child.ts";
+import { type Child, DENO_ENV_ASSIGNMENTS } from "./child.ts";
 import { availableParallelism } from "node:os";
 import process from "node:process";
 
@@ -37,6 +37,9 @@ Options:
   -h, --help               show this help
 
 Prints 'Listening on HOST:PORT' once it listens; stops on SIGINT or SIGTERM.
+
+On Deno, start it with ${DENO_ENV_ASSIGNMENTS} in the environment, or at about
+1000 connections some starve (--env-file is too late; --workers passes it on).
 `;
 
 /** Runs the program with the process's arguments, and sets its exit code. */

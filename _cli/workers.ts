@@ -10,7 +10,9 @@
  * - the colour: `--colour` (not in the usage) when the first process colours,
  *   since a worker's output reaches the terminal through a pipe to it;
  * - on Deno, its permissions: each one it has in full, and for the network at
- *   least the address it listens on; and `--unstable-net`, for `reusePort`.
+ *   least the address it listens on; and `--unstable-net`, for `reusePort`;
+ * - on Deno, {@linkcode DENO_ENV} in the environment, unless the first
+ *   process's environment sets those variables (then they pass on as set).
  *
  * @module
  */

@@ -18,14 +18,22 @@ export const ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..
 
 export { RUNTIME } from "../_transport/detect.ts";
 
-/** The command line that runs a TypeScript file of the project on this runtime (`deno run` with `denoFlags`). */
+/**
+ * The command line that runs a TypeScript file of the project on this runtime
+ * (`deno run` with `denoFlags`), with the environment it needs (`DENO_ENV` on
+ * Deno) set by `env` in front of it.
+ */
 export function runtimeCommand(
   file: string,
   args: string[] = [],
   denoFlags: string[] = ["--allow-net"],
 ): [string, string[]] {
   const command = scriptCommand(join(ROOT, file), { args, denoFlags });
-  return [command.command, [...command.args ?? []]];
+  const env = Object.entries(command.env ?? {}).flatMap(([name, value]) =>
+    value === undefined ? ["-u", name] : [`${name}=${value}`]
+  );
+  const full = [...command.args ?? []];
+  return env.length === 0 ? [command.command, full] : ["env", [...env, command.command, ...full]];
 }
 
 /** The reference program, or why it cannot run here. */

@@ -1,11 +1,19 @@
-/** `_cli/child.ts`: starting programs and reading their `Listening on` line. */
+/** `_cli/child.ts`: starting programs, reading their `Listening on` line, and `DENO_ENV`. */
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { listening, parseListening, start } from "../_cli/child.ts";
-import { ROOT, RUNTIME } from "./_helpers.ts";
+import {
+  DENO_ENV,
+  DENO_ENV_ASSIGNMENTS,
+  listening,
+  parseListening,
+  scriptCommand,
+  start,
+} from "../_cli/child.ts";
+import { ROOT, run, RUNTIME, runtimeCommand } from "./_helpers.ts";
 
 /**
  * A shell that says it listens (and more, in the same write), then `later`,
@@ -71,5 +79,61 @@ describe(`_cli/child.ts on ${RUNTIME}`, () => {
     });
     assert.deepEqual(parseListening("listening on ::1:9"), { hostname: "::1", port: 9 });
     assert.equal(parseListening("Server: 3 is Correct"), undefined);
+  });
+});
+
+describe("DENO_ENV reaches every place that starts Deno", () => {
+  test("scriptCommand() adds it on Deno, unless this process sets it", () => {
+    const deno = scriptCommand("server.ts", { runtime: "deno", executable: "deno" });
+    assert.deepEqual(deno.args, ["run", "--allow-net", "server.ts"]);
+    for (const [name, value] of Object.entries(DENO_ENV)) {
+      if (process.env[name] === undefined) assert.equal(deno.env?.[name], value);
+      else assert.equal(deno.env?.[name], undefined, "this process's value passes on");
+    }
+    assert.deepEqual(scriptCommand("server.ts", { runtime: "bun", executable: "bun" }), {
+      command: "bun",
+      args: ["server.ts"],
+      env: {},
+    });
+  });
+
+  test("the tests' runtimeCommand() starts Deno with it", () => {
+    const [command, args] = runtimeCommand("server.ts");
+    const unset = Object.keys(DENO_ENV).some((name) => process.env[name] === undefined);
+    if (RUNTIME === "deno" && unset) {
+      assert.equal(command, "env");
+      assert.deepEqual(
+        args.slice(0, Object.keys(DENO_ENV).length),
+        DENO_ENV_ASSIGNMENTS.split(" "),
+      );
+    } else {
+      assert.equal(command, process.execPath);
+    }
+  });
+
+  test("deno.json's tasks and scripts/test.sh start Deno with it", () => {
+    const tasks = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).tasks;
+    for (const [name, task] of Object.entries<string>(tasks)) {
+      if (/(^|\s)deno\s/.test(task)) {
+        assert.ok(task.startsWith(`${DENO_ENV_ASSIGNMENTS} deno `), `task ${name}: ${task}`);
+      }
+    }
+    const scripts = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts;
+    for (const [name, script] of Object.entries<string>(scripts)) {
+      assert.ok(!/(^|\s)deno\s/.test(script) || script.includes(DENO_ENV_ASSIGNMENTS), name);
+    }
+    const sh = readFileSync(join(ROOT, "scripts", "test.sh"), "utf8");
+    const lines = sh.split("\n").filter((line) => /"\$bin\/deno" test/.test(line));
+    assert.ok(lines.length > 0);
+    for (const line of lines) {
+      assert.ok(line.includes(`env ${DENO_ENV_ASSIGNMENTS} "$bin/deno"`), line);
+    }
+  });
+
+  test("server.ts --help tells Deno's users", async () => {
+    const [command, args] = runtimeCommand("server.ts", ["--help"]);
+    const help = await run(command, args);
+    assert.equal(help.code, 0, help.stderr);
+    assert.ok(help.stdout.includes(DENO_ENV_ASSIGNMENTS), help.stdout);
   });
 });

@@ -9,9 +9,10 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { type Client, connect } from "../client.ts";
+import { DENO_ENV, scriptCommand } from "../_cli/child.ts";
 import { decisionWord, MESSAGES } from "../_cli/messages.ts";
 import type { Decision } from "../protocol.ts";
-import { run, Running, RUNTIME, runtimeCommand, titled } from "./_helpers.ts";
+import { ROOT, run, Running, RUNTIME, runtimeCommand, titled } from "./_helpers.ts";
 
 /** How many sockets a process holds, from /proc. */
 function sockets(pid: number): number {
@@ -219,6 +220,28 @@ test(
       proc(pid, "cmdline").filter((arg) => /^(-A|--allow-)/.test(arg));
     assert.deepEqual(allows(first).sort(), [...granted].sort());
     assert.deepEqual(allows(worker).sort(), [...granted].sort());
+    assert.equal(await server.stop(), 0);
+  }),
+);
+
+test(
+  titled("server.ts --workers 2 on deno: the workers start with DENO_ENV", denoSkip),
+  { skip: denoSkip },
+  killingAll(async () => {
+    // The first process without it: the workers get it from it, not from this one.
+    const { command, args } = scriptCommand(join(ROOT, "server.ts"), {
+      args: ["--port", "0", "--workers", "2", "--quiet"],
+      denoFlags: ["-A", "--unstable-net"],
+    });
+    const unset = Object.fromEntries(Object.keys(DENO_ENV).map((name) => [name, undefined]));
+    await using server = new Running(command, [...args ?? []], unset);
+    await server.port();
+    const [first, worker] = await pids(server);
+    const expected = Object.entries(DENO_ENV).map(([name, value]) => `${name}=${value}`);
+    for (const line of expected) {
+      assert.ok(!proc(first, "environ").includes(line), `the first process has ${line}`);
+      assert.ok(proc(worker, "environ").includes(line), `a worker lacks ${line}`);
+    }
     assert.equal(await server.stop(), 0);
   }),
 );
