@@ -9,7 +9,8 @@ import { decisionWord, language, LANGUAGES, MESSAGES, useColour } from "./messag
 import { serve } from "../_server/serve.ts";
 import { strategyNames } from "../_strategy/mod.ts";
 import { getRuntime } from "../_transport/detect.ts";
-import { startWorker, type Worker } from "./workers.ts";
+import { startWorker } from "./workers.ts";
+import { type Child, DENO_ENV_ASSIGNMENTS } from "./child.ts";
 import { availableParallelism } from "node:os";
 import process from "node:process";
 
@@ -29,12 +30,16 @@ Options:
   --max-pending-bytes N    replies waiting for a peer before it is not read (default 65536)
   --idle-timeout SECONDS   close a connection silent this long; 0 never (default 300)
   --shutdown-timeout SECONDS  wait this long for connections on shutdown (default 5)
-  --workers N              server processes on the port; 0 is one per core (default 1)
+  --workers N              server processes on the port; 0 is one per core (default 1);
+                           each has this one's language, colour and (on Deno) permissions
                            (on Deno: run with -A --unstable-net)
   --reuse-port             share the port with other processes (--workers does)
   -h, --help               show this help
 
 Prints 'Listening on HOST:PORT' once it listens; stops on SIGINT or SIGTERM.
+
+On Deno, start it with ${DENO_ENV_ASSIGNMENTS} in the environment, or at about
+1000 connections some starve (--env-file is too late; --workers passes it on).
 `;
 
 /** Runs the program with the process's arguments, and sets its exit code. */
@@ -57,13 +62,16 @@ async function serverMain(args: string[]): Promise<number> {
     "shutdown-timeout": { type: "string", default: "5" },
     workers: { type: "string", default: "1" },
     "reuse-port": { type: "boolean", default: false },
+    // Not in the usage: the first process passes it to its workers (see workers.ts).
+    colour: { type: "boolean", default: false },
   }, args);
   if (flags === undefined) return 0;
   const lang = flags.lang === undefined
     ? undefined
     : choice("lang", flags.lang as string, LANGUAGES);
-  const messages = MESSAGES[language(lang)];
-  const colour = useColour();
+  const resolved = language(lang);
+  const messages = MESSAGES[resolved];
+  const colour = flags.colour as boolean || useColour();
   const strategy = choice("strategy", flags.strategy as string, strategyNames);
   const workers = integer("workers", flags.workers as string, 0, 1024) || availableParallelism();
   const server = await serve({
@@ -80,25 +88,31 @@ async function serverMain(args: string[]): Promise<number> {
     idleTimeout: seconds("idle-timeout", flags["idle-timeout"] as string),
     shutdownTimeout: seconds("shutdown-timeout", flags["shutdown-timeout"] as string),
   });
-  const children: Worker[] = [];
+  const children: Child[] = [];
+  let stopping = false;
   const stopAll = () => {
-    for (const child of children) child.stop();
+    stopping = true;
+    for (const child of children) child.kill("SIGTERM");
     void server.close();
   };
   const stop = (await getRuntime()).onSignal(stopAll);
   try {
+    // What this process resolved for itself, so that every worker behaves as it does.
     const copied = Object.entries(flags).flatMap(([name, value]) =>
-      ["port", "workers", "reuse-port", "quiet", "help"].includes(name) || value === undefined
+      typeof value !== "string" || ["port", "workers", "lang"].includes(name)
         ? []
-        : [`--${name}`, String(value)]
+        : [`--${name}`, value]
     );
+    copied.push("--lang", resolved, "--port", String(server.addr.port), "--reuse-port");
     if (flags.quiet) copied.push("--quiet");
-    for (let i = 1; i < workers; i++) {
-      const args = [...copied, "--port", String(server.addr.port), "--reuse-port"];
-      children.push(await startWorker(args));
+    if (colour) copied.push("--colour");
+    for (let i = 1; i < workers && !stopping; i++) {
+      children.push(await startWorker(copied, server.addr));
+      if (stopping) stopAll();
     }
   } catch (error) {
     stopAll();
+    await Promise.all(children.map((child) => child.exited));
     throw error;
   }
   // Not translated: scripts and tests read this line for the port.

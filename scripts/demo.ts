@@ -4,25 +4,23 @@
  * `npm start` (npm puts the pinned runtimes on PATH).
  */
 
-import { spawn } from "node:child_process";
 import process from "node:process";
+import { listening, scriptCommand, start } from "../_cli/child.ts";
 
-const server = spawn("deno", ["run", "--allow-net", "server.ts", "--port", "0"], {
-  stdio: ["ignore", "pipe", "inherit"],
+const server = await start({
+  ...scriptCommand("server.ts", { runtime: "deno", args: ["--port", "0"] }),
+  stderr: "inherit",
 });
-let shown = "";
-const port = await new Promise<string>((resolve, reject) => {
-  server.on("error", reject);
-  server.on("exit", (code) => reject(new Error(`the server exited with ${code}`)));
-  server.stdout.setEncoding("utf8").on("data", (text: string) => {
-    process.stdout.write(text);
-    shown += text;
-    const match = shown.match(/Listening on [^\s]+:(\d+)/);
-    if (match) resolve(match[1]);
+try {
+  const show = (text: string) => process.stdout.write(text);
+  server.onStdout(show);
+  const { port } = await listening(server);
+  const client = await start({
+    ...scriptCommand("client.ts", { runtime: "bun", args: ["--port", String(port)] }),
+    stdout: "inherit",
+    stderr: "inherit",
   });
-});
-const client = spawn("bun", ["client.ts", "--port", port], { stdio: "inherit" });
-const code = await new Promise<number | null>((resolve) => client.on("exit", resolve));
-server.kill("SIGTERM");
-await new Promise((resolve) => server.on("close", resolve));
-process.exitCode = code ?? 1;
+  process.exitCode = await client.exited ?? 1;
+} finally {
+  await server.stop("SIGTERM", { timeout: 10_000 });
+}

@@ -6,24 +6,34 @@
  */
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { decide } from "../protocol.ts";
-import { RUNTIME } from "../_transport/detect.ts";
+import { type Address, type Child, parseListening, scriptCommand, start } from "../_cli/child.ts";
 
 /** The repository's root. */
 export const ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export { RUNTIME } from "../_transport/detect.ts";
 
-/** The command line that runs a TypeScript file of the project on this runtime. */
-export function runtimeCommand(file: string, args: string[] = []): [string, string[]] {
-  const path = join(ROOT, file);
-  if (RUNTIME === "deno") return [process.execPath, ["run", "--allow-net", path, ...args]];
-  return [process.execPath, [path, ...args]];
+/**
+ * The command line that runs a TypeScript file of the project on this runtime
+ * (`deno run` with `denoFlags`), with the environment it needs (`DENO_ENV` on
+ * Deno) set by `env` in front of it.
+ */
+export function runtimeCommand(
+  file: string,
+  args: string[] = [],
+  denoFlags: string[] = ["--allow-net"],
+): [string, string[]] {
+  const command = scriptCommand(join(ROOT, file), { args, denoFlags });
+  const env = Object.entries(command.env ?? {}).flatMap(([name, value]) =>
+    value === undefined ? ["-u", name] : [`${name}=${value}`]
+  );
+  const full = [...command.args ?? []];
+  return env.length === 0 ? [command.command, full] : ["env", [...env, command.command, ...full]];
 }
 
 /** The reference program, or why it cannot run here. */
@@ -60,131 +70,90 @@ export interface Finished {
 }
 
 /** Runs a program to its end, with no standard input, within `timeout` ms. */
-export function run(command: string, args: string[], timeout = 30_000): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.setEncoding("utf8").on("data", (text: string) => stdout += text);
-    child.stderr!.setEncoding("utf8").on("data", (text: string) => stderr += text);
-    const timer = setTimeout(() => {
+export async function run(command: string, args: string[], timeout = 30_000): Promise<Finished> {
+  const child = await start({ command, args, cwd: ROOT });
+  let stdout = "";
+  let stderr = "";
+  child.onStdout((text) => stdout += text);
+  child.onStderr((text) => stderr += text);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(
         new Error(`${command} ${args.join(" ")} took over ${timeout} ms\n${stdout}\n${stderr}`),
       );
     }, timeout);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
   });
-}
-
-/** A child process as the tests need it, on any runtime. */
-interface Child {
-  onStdout(listener: (text: string) => void): void;
-  onStderr(listener: (text: string) => void): void;
-  kill(signal: "SIGTERM" | "SIGINT" | "SIGKILL"): void;
-  readonly exited: Promise<number | null>;
-  readonly running: boolean;
-}
-
-/**
- * Spawns with no standard input. On Deno through `Deno.Command`: its
- * `node:child_process` reports a child that exits 0 on SIGTERM as killed by
- * the signal, which would hide the exit code the tests check.
- */
-function spawnChild(command: string, args: string[]): Child {
-  if (RUNTIME === "deno") {
-    const child = new Deno.Command(command, {
-      args,
-      cwd: ROOT,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const pump = (stream: ReadableStream<Uint8Array>, listeners: ((text: string) => void)[]) =>
-      stream.pipeThrough(new TextDecoderStream()).pipeTo(
-        new WritableStream({ write: (text) => listeners.forEach((listener) => listener(text)) }),
-      );
-    const out: ((text: string) => void)[] = [];
-    const err: ((text: string) => void)[] = [];
-    const pumped = Promise.all([pump(child.stdout, out), pump(child.stderr, err)]);
-    let running = true;
-    const exited = child.status.then(async (status) => {
-      running = false;
-      await pumped;
-      return status.signal === null ? status.code : null;
-    });
-    return {
-      onStdout: (listener) => out.push(listener),
-      onStderr: (listener) => err.push(listener),
-      kill: (signal) => running && child.kill(signal),
-      exited,
-      get running() {
-        return running;
-      },
-    };
+  try {
+    const code = await Promise.race([child.exited, late]);
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
   }
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
-  let running = true;
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("close", (code) => {
-      running = false;
-      resolve(code);
-    })
-  );
-  return {
-    onStdout: (listener) => child.stdout!.setEncoding("utf8").on("data", listener),
-    onStderr: (listener) => child.stderr!.setEncoding("utf8").on("data", listener),
-    kill: (signal) => running && child.kill(signal),
-    exited,
-    get running() {
-      return running;
-    },
-  };
 }
 
-/** A program left running, whose output is collected as lines. */
+/** A program left running, its standard output collected as lines, its standard error as text. */
 export class Running implements AsyncDisposable {
   readonly lines: string[] = [];
   stderr = "";
+  /** Its exit code, or `null` if a signal killed it; rejects if it could not start. */
   readonly exited: Promise<number | null>;
-  #child: Child;
+  #child: Promise<Child>;
+  #running = true;
   #waiters: (() => void)[] = [];
 
-  constructor(command: string, args: string[]) {
-    this.#child = spawnChild(command, args);
-    let partial = "";
+  /**
+   * Starts `command` with no standard input, in the repository's root, with
+   * `env` over this process's environment (`undefined`: left out).
+   */
+  constructor(command: string, args: string[], env: Record<string, string | undefined> = {}) {
     const wake = () => {
       for (const resolve of this.#waiters.splice(0)) resolve();
     };
-    this.#child.onStdout((text) => {
-      const parts = (partial + text).split("\n");
-      partial = parts.pop()!;
-      this.lines.push(...parts);
+    this.#child = start({ command, args, env, cwd: ROOT });
+    this.#child.then((child) => {
+      let partial = "";
+      child.onStdout((text) => {
+        const parts = (partial + text).split("\n");
+        partial = parts.pop()!;
+        this.lines.push(...parts.map((line) => line.replace(/\r$/, "")));
+        wake();
+      });
+      child.onStderr((text) => this.stderr += text);
+    }, () => {});
+    this.exited = this.#child.then((child) => child.exited).finally(() => {
+      this.#running = false;
       wake();
     });
-    this.#child.onStderr((text) => this.stderr += text);
-    this.exited = this.#child.exited.finally(wake);
+    this.exited.catch(() => {}); // rejected: waitFor and stop say so
+  }
+
+  /** Its process id. */
+  async pid(): Promise<number> {
+    return (await this.#child).pid;
   }
 
   /** Waits for a line matching `pattern`, within `timeout` ms. */
   async waitFor(pattern: RegExp, timeout = 20_000): Promise<RegExpMatchArray> {
+    let match: RegExpMatchArray | null = null;
+    await this.until(() => this.lines.some((line) => (match = line.match(pattern)) !== null), {
+      timeout,
+      what: `a line matching ${pattern}`,
+    });
+    return match!;
+  }
+
+  /** Waits until `done()` holds, checked after each line, within `timeout` ms. */
+  async until(
+    done: () => boolean,
+    { timeout = 20_000, what = "the condition" }: { timeout?: number; what?: string } = {},
+  ): Promise<void> {
     const deadline = Date.now() + timeout;
-    while (true) {
-      for (const line of this.lines) {
-        const match = line.match(pattern);
-        if (match) return match;
-      }
-      if (!this.#child.running || Date.now() > deadline) {
-        throw new Error(
-          `No line matching ${pattern}: ${JSON.stringify(this.lines)} ${this.stderr}`,
-        );
+    while (!done()) {
+      if (!this.#running || Date.now() > deadline) {
+        await this.#child; // throws if it could not start
+        throw new Error(`No ${what}: ${JSON.stringify(this.lines)} ${this.stderr}`);
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, deadline - Date.now());
@@ -196,21 +165,25 @@ export class Running implements AsyncDisposable {
     }
   }
 
-  /** The port from a `listening on HOST:PORT` line. */
+  /** The port from its `Listening on HOST:PORT` line. */
   async port(): Promise<number> {
-    const match = await this.waitFor(/listening on [^\s]+:(\d+)/i);
-    return Number(match[1]);
+    let address: Address | undefined;
+    await this.until(
+      () => this.lines.some((line) => (address = parseListening(line)) !== undefined),
+      { what: "'Listening on HOST:PORT' line" },
+    );
+    return address!.port;
   }
 
-  /** Stops the program with a signal and waits for its exit code (`null` if the signal killed it). */
+  /** Stops it with a signal and waits for its exit code (`null` if the signal killed it). */
   async stop(signal: "SIGTERM" | "SIGINT" = "SIGTERM"): Promise<number | null> {
-    this.#child.kill(signal);
-    return await this.exited;
+    return await (await this.#child).stop(signal);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    this.#child.kill("SIGKILL");
-    await this.exited;
+    try {
+      await (await this.#child)[Symbol.asyncDispose]();
+    } catch { /* it never started */ }
   }
 }
 

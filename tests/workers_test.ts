@@ -1,12 +1,18 @@
-/** `server.ts --workers N`: several processes on one port, one shutdown for all. */
+/**
+ * `server.ts --workers N`: several processes on one port, one shutdown for
+ * all, and every worker behaving as the first process does.
+ */
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { type Client, connect } from "../client.ts";
-import { ROOT, Running, RUNTIME, titled } from "./_helpers.ts";
+import { DENO_ENV, scriptCommand } from "../_cli/child.ts";
+import { decisionWord, MESSAGES } from "../_cli/messages.ts";
+import type { Decision } from "../protocol.ts";
+import { ROOT, run, Running, RUNTIME, runtimeCommand, titled } from "./_helpers.ts";
 
 /** How many sockets a process holds, from /proc. */
 function sockets(pid: number): number {
@@ -20,54 +26,222 @@ function sockets(pid: number): number {
   return count;
 }
 
+/** A process's arguments or environment, from /proc. */
+function proc(pid: number, file: "cmdline" | "environ"): string[] {
+  return readFileSync(`/proc/${pid}/${file}`, "utf8").split("\0").filter((s) => s !== "");
+}
+
 const skip = existsSync("/proc/self/fd")
   ? false
   : "needs Linux's /proc to see each worker's sockets";
+
+/** `server.ts --workers 2` and more flags, on this runtime (on Deno with `denoFlags`). */
+function workers(args: string[], denoFlags = ["-A", "--unstable-net"]): [string, string[]] {
+  return runtimeCommand("server.ts", ["--port", "0", "--workers", "2", ...args], denoFlags);
+}
+
+/** The processes `pids` found, for `killingAll` to end. */
+const seen = new Set<number>();
+
+/** The process ids of the server and its workers, from its `Workers:` line. */
+async function pids(server: Running): Promise<number[]> {
+  const pids = (await server.waitFor(/^Workers: ([\d ]+)$/))[1].split(" ").map(Number);
+  for (const pid of pids) seen.add(pid);
+  assert.equal(pids.length, 2);
+  return pids;
+}
+
+/**
+ * Runs a test, then kills what is left of the processes it started: after a
+ * failure the server is killed (SIGKILL), which leaves its workers running.
+ */
+function killingAll(body: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await body();
+    } finally {
+      for (const pid of seen) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch { /* gone, as it should be */ }
+      }
+      seen.clear();
+    }
+  };
+}
+
+/**
+ * Plays 40 games at once, 1..10 to the end, and checks that each process
+ * holds some of the connections while they are open. Returns how many
+ * reports were sent.
+ */
+async function playOnEveryWorker(port: number, pids: number[]): Promise<number> {
+  const before = pids.map(sockets);
+  const clients: Client[] = [];
+  let reports = 0;
+  try {
+    const games = [];
+    for (let i = 0; i < 40; i++) {
+      const client = await connect({ port });
+      clients.push(client);
+      const game = await client.session(1, 10, 1 + (i % 10));
+      const first = await game.requestNumbers(1).next();
+      assert.ok(first.value! >= 1n && first.value! <= 10n);
+      games.push(async () => {
+        let last = await game.reportOutcome(first.value!);
+        reports++;
+        for await (const n of game.requestNumbers(10)) {
+          last = await game.reportOutcome(n);
+          reports++;
+        }
+        assert.equal(last, "Correct");
+      });
+    }
+    const after = pids.map(sockets);
+    for (let i = 0; i < pids.length; i++) {
+      assert.ok(
+        after[i] > before[i],
+        `process ${pids[i]} got no connection: ${before} -> ${after}`,
+      );
+    }
+    assert.ok(after[0] - before[0] + after[1] - before[1] >= 40, `${before} -> ${after}`);
+    await Promise.all(games.map((play) => play()));
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+  }
+  return reports;
+}
+
+const DECISIONS: readonly Decision[] = ["Warmer", "Colder", "Unsure", "Correct"];
+
+/** The report lines of a server's output, in any language, once there are `count`. */
+async function reportLines(server: Running, count: number): Promise<string[]> {
+  const reports = () => server.lines.filter((line) => /^(Server|서버): /.test(line));
+  await server.until(() => reports().length >= count, { what: `${count} reports` });
+  return reports();
+}
 
 test(
   titled(
     `server.ts --workers 2 on ${RUNTIME}: connections reach every worker; SIGTERM stops all`,
     skip,
   ),
-  {
-    skip,
-  },
-  async () => {
-    const script = join(ROOT, "server.ts");
-    const args = RUNTIME === "deno" ? ["run", "-A", "--unstable-net", script] : [script];
-    await using server = new Running(process.execPath, [
-      ...args,
-      "--port",
-      "0",
-      "--workers",
-      "2",
-      "--quiet",
-    ]);
+  { skip },
+  killingAll(async () => {
+    const [command, args] = workers(["--quiet"]);
+    await using server = new Running(command, args);
     const port = await server.port();
-    const pids = (await server.waitFor(/^Workers: ([\d ]+)$/))[1].split(" ").map(Number);
-    assert.equal(pids.length, 2);
-    const before = pids.map(sockets);
-    const clients: Client[] = [];
-    try {
-      for (let i = 0; i < 40; i++) {
-        const client = await connect({ port });
-        clients.push(client);
-        const game = await client.session(1, 10, 5);
-        const first = await game.requestNumbers(1).next();
-        assert.ok(first.value! >= 1n && first.value! <= 10n);
-      }
-      const after = pids.map(sockets);
-      for (let i = 0; i < pids.length; i++) {
-        assert.ok(
-          after[i] > before[i],
-          `worker ${pids[i]} got no connection: ${before} -> ${after}`,
-        );
-      }
-      assert.ok(after[0] - before[0] + after[1] - before[1] >= 40, `${before} -> ${after}`);
-    } finally {
-      await Promise.all(clients.map((client) => client.close()));
+    const all = await pids(server);
+    await playOnEveryWorker(port, all);
+    assert.equal(await server.stop(), 0);
+    for (const pid of all) assert.ok(!existsSync(`/proc/${pid}/fd`), `process ${pid} still runs`);
+  }),
+);
+
+test(
+  titled(
+    `server.ts --workers 2 on ${RUNTIME}: with LANG=ko_KR.UTF-8 and no --lang, every process reports in Korean`,
+    skip,
+  ),
+  { skip },
+  killingAll(async () => {
+    // On Deno the first process may read LANG and no more, so the workers cannot read it.
+    const denoFlags = ["--allow-net", "--allow-run", "--allow-env=LANG", "--unstable-net"];
+    const [command, args] = workers([], denoFlags);
+    await using server = new Running(command, args, { LANG: "ko_KR.UTF-8" });
+    const port = await server.port();
+    const reports = await playOnEveryWorker(port, await pids(server));
+    const lines = await reportLines(server, reports);
+    assert.equal(lines.length, reports);
+    const words = DECISIONS.map((decision) => MESSAGES.ko.decision[decision]);
+    for (const line of lines) {
+      assert.ok(line.startsWith("서버: ") && words.some((word) => line.endsWith(word)), line);
     }
     assert.equal(await server.stop(), 0);
-    for (const pid of pids) assert.ok(!existsSync(`/proc/${pid}/fd`), `worker ${pid} still runs`);
-  },
+  }),
+);
+
+const noScript = skip || await run("script", ["--version"]).then(
+  (result) => result.code === 0 ? false : "needs util-linux's script(1)",
+  () => "needs util-linux's script(1)",
+);
+
+/** A command line as one shell word each. */
+function shell(words: string[]): string {
+  return words.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(" ");
+}
+
+test(
+  titled(
+    `server.ts --workers 2 on ${RUNTIME}: on a terminal, every process colours its reports`,
+    noScript,
+  ),
+  { skip: noScript },
+  killingAll(async () => {
+    // script(1) gives the server a pseudo-terminal as its standard output.
+    const [command, args] = workers([]);
+    await using server = new Running(
+      "script",
+      ["-qec", shell([command, ...args]), "/dev/null"],
+      { NO_COLOR: "" }, // empty: as if unset
+    );
+    const port = await server.port();
+    const all = await pids(server);
+    try {
+      const reports = await playOnEveryWorker(port, all);
+      const lines = await reportLines(server, reports);
+      assert.equal(lines.length, reports);
+      const coloured = DECISIONS.map((decision) => decisionWord(MESSAGES.en, decision, true));
+      for (const line of lines) {
+        assert.ok(coloured.includes(line.replace(/^Server: \d+ is /, "")), JSON.stringify(line));
+      }
+    } finally {
+      process.kill(all[0], "SIGTERM");
+    }
+    assert.equal(await server.exited, 0);
+  }),
+);
+
+const denoSkip = skip || (RUNTIME === "deno" ? false : "runs on Deno only");
+
+test(
+  titled(
+    "server.ts --workers 2 on deno: the workers have the first process's permissions",
+    denoSkip,
+  ),
+  { skip: denoSkip },
+  killingAll(async () => {
+    const granted = ["--allow-net", "--allow-env", "--allow-read", "--allow-run"];
+    const [command, args] = workers(["--quiet"], [...granted, "--unstable-net"]);
+    await using server = new Running(command, args);
+    await server.port();
+    const [first, worker] = await pids(server);
+    const allows = (pid: number) =>
+      proc(pid, "cmdline").filter((arg) => /^(-A|--allow-)/.test(arg));
+    assert.deepEqual(allows(first).sort(), [...granted].sort());
+    assert.deepEqual(allows(worker).sort(), [...granted].sort());
+    assert.equal(await server.stop(), 0);
+  }),
+);
+
+test(
+  titled("server.ts --workers 2 on deno: the workers start with DENO_ENV", denoSkip),
+  { skip: denoSkip },
+  killingAll(async () => {
+    // The first process without it: the workers get it from it, not from this one.
+    const { command, args } = scriptCommand(join(ROOT, "server.ts"), {
+      args: ["--port", "0", "--workers", "2", "--quiet"],
+      denoFlags: ["-A", "--unstable-net"],
+    });
+    const unset = Object.fromEntries(Object.keys(DENO_ENV).map((name) => [name, undefined]));
+    await using server = new Running(command, [...args ?? []], unset);
+    await server.port();
+    const [first, worker] = await pids(server);
+    const expected = Object.entries(DENO_ENV).map(([name, value]) => `${name}=${value}`);
+    for (const line of expected) {
+      assert.ok(!proc(first, "environ").includes(line), `the first process has ${line}`);
+      assert.ok(proc(worker, "environ").includes(line), `a worker lacks ${line}`);
+    }
+    assert.equal(await server.stop(), 0);
+  }),
 );
