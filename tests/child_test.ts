@@ -115,7 +115,9 @@ describe("DENO_ENV reaches every place that starts Deno", () => {
     const tasks = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).tasks;
     for (const [name, task] of Object.entries<string>(tasks)) {
       if (/(^|\s)deno\s/.test(task)) {
-        assert.ok(task.startsWith(`${DENO_ENV_ASSIGNMENTS} deno `), `task ${name}: ${task}`);
+        // Through env: in deno task's shell a bare `deno` would be the npm
+        // package's launcher, which package.json's devDependencies put first.
+        assert.ok(task.startsWith(`env ${DENO_ENV_ASSIGNMENTS} deno `), `task ${name}: ${task}`);
       }
     }
     const scripts = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts;
@@ -127,6 +129,45 @@ describe("DENO_ENV reaches every place that starts Deno", () => {
     assert.ok(lines.length > 0);
     for (const line of lines) {
       assert.ok(line.includes(`env ${DENO_ENV_ASSIGNMENTS} "$bin/deno"`), line);
+    }
+  });
+
+  test("deno task server starts a server that plays, with the variable in its environment", {
+    timeout: 60_000,
+  }, async () => {
+    // --no-lock: the task would otherwise write package.json's packages into deno.lock.
+    await using child = await start({
+      command: join(ROOT, "node_modules", ".bin", "deno"),
+      args: ["task", "--no-lock", "server", "--port", "0", "--quiet"],
+      cwd: ROOT,
+      // As a user has it: deno on the PATH.
+      env: { PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` },
+      stderr: "ignore",
+    });
+    try {
+      const { port } = await listening(child, { timeout: 30_000 });
+      const { connect } = await import("../client.ts");
+      {
+        await using client = await connect({ port });
+        await using game = await client.session(1, 5, 3);
+        let last = "";
+        for await (const n of game.requestNumbers(5)) last = await game.reportOutcome(n);
+        assert.equal(last, "Correct");
+      }
+      if (process.platform === "linux") {
+        // The server is deno task's child (through env, which execs deno).
+        const pids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8")
+          .trim().split(/\s+/);
+        const environ = pids.map((pid) => readFileSync(`/proc/${pid}/environ`, "utf8"));
+        assert.ok(
+          environ.some((env) => env.split("\0").includes(DENO_ENV_ASSIGNMENTS)),
+          pids.join(),
+        );
+      }
+    } finally {
+      // SIGTERM, which deno task passes on: a SIGKILL would leave the server
+      // running, holding the output open.
+      assert.equal(await child.stop("SIGTERM"), 0);
     }
   });
 
