@@ -37,6 +37,8 @@ Options:
   -h, --help               show this help
 
 Prints 'Listening on HOST:PORT' once it listens; stops on SIGINT or SIGTERM.
+Reports are read in English or in the Korean notes' words, spaced or not
+(REPORT Warmer, REPORT 더따뜻함, REPORT 더 따뜻함); see PROTOCOL.md.
 
 On Deno, start it with ${DENO_ENV_ASSIGNMENTS} in the environment, or at about
 1000 connections some starve (--env-file is too late; --workers passes it on).
