@@ -36,11 +36,27 @@ export function runtimeCommand(
   return env.length === 0 ? [command.command, full] : ["env", [...env, command.command, ...full]];
 }
 
-/** The reference program, or why it cannot run here. */
-export function reference(): { path: string; skip: false } | { path: undefined; skip: string } {
-  const path = process.env.WARMER_COLDER_REFERENCE ??
-    join(ROOT, "..", "shared", "reference", "reference_game.py");
-  if (!existsSync(path)) return { path: undefined, skip: `the reference is absent: no ${path}` };
+/** The reference programs: the original, and the Korean notes' version of it. */
+const REFERENCES = {
+  en: { file: "reference_game.py", variable: "WARMER_COLDER_REFERENCE", what: "the reference" },
+  ko: {
+    file: "reference_game_ko.py",
+    variable: "WARMER_COLDER_REFERENCE_KO",
+    what: "the Korean reference",
+  },
+} as const;
+
+/**
+ * A reference program (the original, or with `ko` the Korean notes'), or why
+ * it cannot run here. Its path is the environment variable's, else the
+ * file in `../shared/reference/`.
+ */
+export function reference(
+  which: keyof typeof REFERENCES = "en",
+): { path: string; skip: false } | { path: undefined; skip: string } {
+  const { file, variable, what } = REFERENCES[which];
+  const path = process.env[variable] ?? join(ROOT, "..", "shared", "reference", file);
+  if (!existsSync(path)) return { path: undefined, skip: `${what} is absent: no ${path}` };
   return { path, skip: false };
 }
 

@@ -12,7 +12,6 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { connect as netConnect, createServer, type Socket as NetSocket } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
@@ -32,6 +31,7 @@ import { Client, connect } from "../client.ts";
 import {
   checkDemoOutput,
   pythonSkip,
+  reference,
   ROOT,
   run,
   Running,
@@ -42,17 +42,7 @@ import {
 } from "./_helpers.ts";
 import { seeded } from "./_seeded.ts";
 
-/** The Korean notes' program, or why it cannot run here. */
-function koreanReference(): { path: string; skip: false } | { path: undefined; skip: string } {
-  const path = process.env.WARMER_COLDER_REFERENCE_KO ??
-    join(ROOT, "..", "shared", "reference", "reference_game_ko.py");
-  if (!existsSync(path)) {
-    return { path: undefined, skip: `the Korean reference is absent: no ${path}` };
-  }
-  return { path, skip: false };
-}
-
-const ko = koreanReference();
+const ko = reference("ko");
 const skip = ko.skip || await pythonSkip();
 // The Korean lines must reach us as UTF-8 whatever the locale.
 process.env.PYTHONIOENCODING ??= "utf-8";
