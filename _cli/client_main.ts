@@ -69,8 +69,6 @@ export function main(): Promise<void> {
 /** Plays the games; returns the exit code. */
 async function clientMain(args: string[]): Promise<number> {
   const flags = parseFlags(USAGE, {
-    hostname: { type: "string", default: "127.0.0.1" },
-    port: { type: "string", default: "4321" },
     lower: { type: "string" },
     upper: { type: "string" },
     secret: { type: "string" },
@@ -79,12 +77,9 @@ async function clientMain(args: string[]): Promise<number> {
     timeout: { type: "string", default: "30" },
     play: { type: "boolean", default: false },
     dialect: { type: "string", default: "en" },
-    lang: { type: "string" },
   }, args);
   if (flags === undefined) return 0;
-  const lang = flags.lang === undefined
-    ? undefined
-    : choice("lang", flags.lang as string, LANGUAGES);
+  const lang = choice("lang", flags.lang as string | undefined, LANGUAGES);
   const messages = MESSAGES[language(lang)];
   const dialect = choice("dialect", flags.dialect as string, DIALECTS);
   const colour = useColour();

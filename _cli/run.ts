@@ -24,6 +24,13 @@ export type Flags = Record<
   { type: "string" | "boolean"; short?: string; default?: string | boolean }
 >;
 
+/** The flags both programs take: where the server is, and the language people read. */
+export const COMMON_FLAGS: Flags = {
+  hostname: { type: "string", default: "127.0.0.1" },
+  port: { type: "string", default: "4321" },
+  lang: { type: "string" },
+};
+
 /** Parses the command line; `undefined` after printing help. */
 export function parseFlags(
   usage: string,
@@ -32,7 +39,7 @@ export function parseFlags(
 ): Record<string, string | boolean | undefined> | undefined {
   const { values } = parseArgs({
     args,
-    options: { ...flags, help: { type: "boolean", short: "h" } },
+    options: { ...COMMON_FLAGS, ...flags, help: { type: "boolean", short: "h" } },
     strict: true,
     allowPositionals: false,
   });
@@ -60,7 +67,19 @@ export function integer(
 }
 
 /** Reads a flag that must be one of `choices`. */
-export function choice<T extends string>(name: string, text: string, choices: readonly T[]): T {
+export function choice<T extends string>(name: string, text: string, choices: readonly T[]): T;
+/** Reads a flag that, when given, must be one of `choices`. */
+export function choice<T extends string>(
+  name: string,
+  text: string | undefined,
+  choices: readonly T[],
+): T | undefined;
+export function choice<T extends string>(
+  name: string,
+  text: string | undefined,
+  choices: readonly T[],
+): T | undefined {
+  if (text === undefined) return undefined;
   if (!(choices as readonly string[]).includes(text)) {
     throw new UsageError(
       `--${name} must be ${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}, got ${

@@ -52,11 +52,8 @@ export function main(): Promise<void> {
 /** Runs the server until a signal stops it; returns the exit code. */
 async function serverMain(args: string[]): Promise<number> {
   const flags = parseFlags(USAGE, {
-    hostname: { type: "string", default: "127.0.0.1" },
-    port: { type: "string", default: "4321" },
     strategy: { type: "string", default: "random" },
     quiet: { type: "boolean", default: false },
-    lang: { type: "string" },
     "max-line-bytes": { type: "string", default: "4096" },
     "max-connections": { type: "string", default: "10000" },
     "idle-timeout": { type: "string", default: "300" },
@@ -68,9 +65,7 @@ async function serverMain(args: string[]): Promise<number> {
     colour: { type: "boolean", default: false },
   }, args);
   if (flags === undefined) return 0;
-  const lang = flags.lang === undefined
-    ? undefined
-    : choice("lang", flags.lang as string, LANGUAGES);
+  const lang = choice("lang", flags.lang as string | undefined, LANGUAGES);
   const resolved = language(lang);
   const messages = MESSAGES[resolved];
   const colour = flags.colour as boolean || useColour();
