@@ -8,6 +8,8 @@
  * @module
  */
 
+import { DENO_ENV_ASSIGNMENTS } from "../_cli/child.ts";
+
 /** A latency histogram as bench/load.c prints it: `[µs, count]` pairs, ascending. */
 export type HistogramJson = { max: number; buckets: [number, number][] };
 
@@ -123,7 +125,7 @@ age so far, so a stalled connection shows in p99. **Burst:** many connections op
 asking one \`NUMBER\`; the time until the last has its reply. **Footprint:** many idle connections
 held; the server's RSS per connection.`));
   out.push(...prose(`
-Servers: \`deno\` is our server.ts on Deno started with \`DENO_TOKIO_MAX_IO_EVENTS_PER_TICK=64\` in
+Servers: \`deno\` is our server.ts on Deno started with \`${DENO_ENV_ASSIGNMENTS}\` in
 its environment, as the README tells users to start it; \`deno-plain\` is the same without it (a
 bare \`deno run server.ts\`). \`bare-*\` is bench/bare_server.ts on that runtime's own sockets, the
 lightest server that still plays the game: the most a server on that runtime can do here

@@ -10,14 +10,14 @@
  * @module
  */
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, release, totalmem } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { type Command, DENO_ENV, DENO_ENV_ASSIGNMENTS, listening, start } from "../_cli/child.ts";
 import { buildC } from "./build_c.ts";
 import { chart } from "./chart.ts";
 import type { Burst, Footprint, HistogramJson, Measurement } from "./report.ts";
@@ -28,13 +28,15 @@ const [NODE, DENO, BUN] = ["node", "deno", "bun"].map((name) =>
   join(ROOT, "node_modules/.bin", name)
 );
 const REFERENCE = "reference-async";
-/** What the README tells Deno users to start our server with: without it Deno starves sockets. */
-const TUNED = { DENO_TOKIO_MAX_IO_EVENTS_PER_TICK: "64" };
+/** Deno's variables left out: how every program starts but the `deno` and `bare-deno` servers. */
+const PLAIN: Command["env"] = Object.fromEntries(Object.keys(DENO_ENV).map((k) => [k, undefined]));
+/** Raises the soft open-file limit to the hard one, in `sh -c`. */
+const RAISE = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null';
 const CLOCK_TICKS = 100;
 
 const HELP = `usage: node_modules/.bin/node bench/run.ts [options]
   --servers LIST      comma-separated, from: deno (our server.ts on Deno, started with
-                      DENO_TOKIO_MAX_IO_EVENTS_PER_TICK=64 as the README says), deno-plain (without
+                      ${DENO_ENV_ASSIGNMENTS} as the README says), deno-plain (without
                       it), bun, node, reference-async, reference-threaded (the Python reference),
                       ceiling (bench/ceiling.c: the generator's ceiling), bare-deno (with the
                       variable), bare-deno-plain, bare-bun, bare-node (bench/bare_server.ts: each
@@ -58,8 +60,8 @@ The load generator is bench/load.c, built with cc into bench/out/load (rebuilt w
 newer); without cc the benchmark stops. Progress goes to stderr.`;
 
 type Target = { host: string; port: number };
-/** How to start one server (with `env` added to its environment), or where to find it. */
-type Spec = { name: string; command?: string[]; env?: Record<string, string>; target?: Target };
+/** How to start one server (with `env` over our environment), or where to find it. */
+type Spec = { name: string; command?: string[]; env?: Command["env"]; target?: Target };
 /** A started (or external) server. */
 type Server = Target & { proc?: Proc; pid?: number };
 /** What every mode of the generator prints (burst mode adds `seconds`). */
@@ -70,7 +72,7 @@ type Checks =
 type LoadResult = Checks & Record<"seconds" | "roundTrips" | "games" | "cpuPercent", number> & {
   histogram: HistogramJson;
 };
-type Proc = ReturnType<typeof launch>;
+type Proc = Awaited<ReturnType<typeof launch>>;
 type Options = Results["options"];
 
 const log = (text: string) => process.stderr.write(text + "\n");
@@ -81,42 +83,43 @@ let generator: string[] = [];
 const measured = new Map<string, string>();
 
 /**
- * Spawns `command` with the soft open-file limit raised to the hard one (the
- * pid is the command's), in our environment less the Deno variable, plus `env`.
- * Keeps its first stderr lines; `next(ms)` reads a stdout line (null: none).
+ * Starts `command` with the soft open-file limit raised to the hard one (the
+ * pid is the command's), with `env` over our environment (by default without
+ * Deno's variables). Keeps its first stderr lines.
  */
-function launch(command: string[], env = {}, stdin: "ignore" | "pipe" = "ignore") {
-  const { DENO_TOKIO_MAX_IO_EVENTS_PER_TICK: _, ...inherited } = process.env;
-  const raise = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"';
-  const child: ChildProcess = spawn("/bin/sh", ["-c", raise, "sh", ...command], {
-    cwd: ROOT,
-    env: { ...inherited, ...env },
-    stdio: [stdin, "pipe", "pipe"],
-  });
+async function launch(command: string[], env = PLAIN, stdin: "ignore" | "pipe" = "ignore") {
+  const args = ["-c", `${RAISE}; exec "$@"`, "sh", ...command];
+  const child = await start({ command: "/bin/sh", args, env, cwd: ROOT, stdin });
   const stderr: string[] = [];
-  child.stderr!.setEncoding("utf8").on("data", (text: string) => {
+  child.onStderr((text) => {
     // deno-lint-ignore no-control-regex
     const clean = text.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim());
     stderr.push(...clean.filter(Boolean).slice(0, Math.max(0, 6 - stderr.length)));
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = (ms: number): Promise<string | null> => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    return Promise.race([
-      lines.next().then((r) => r.done ? null : r.value as string),
-      new Promise<null>((resolve) => timer = setTimeout(resolve, ms, null)),
-    ]).finally(() => clearTimeout(timer));
-  };
-  return { child, stderr, exited, next };
+  return { child, stderr };
 }
 
-/** The next stdout line of the load generator `proc`, as JSON. */
-async function json<T>(proc: Proc, ms: number): Promise<T> {
-  const line = await proc.next(ms);
-  if (line !== null) return JSON.parse(line);
-  proc.child.kill("SIGKILL");
-  throw new Error(`the load generator gave no result: ${proc.stderr.join(" | ")}`);
+/** Starts the load generator with `args`; `next(ms)` is its next stdout line, as JSON. */
+async function generate(args: string[], stdin: "ignore" | "pipe" = "ignore") {
+  const { child, stderr } = await launch([...generator, ...args], PLAIN, stdin);
+  let out = "", ended = false, wake = () => {};
+  child.onStdout((text) => (out += text, wake()));
+  child.exited.then(() => (ended = true, wake()));
+  const next = async <T>(ms: number): Promise<T> => {
+    let late = false;
+    const timer = setTimeout(() => (late = true, wake()), ms);
+    while (!out.includes("\n") && !ended && !late) await new Promise<void>((go) => wake = go);
+    clearTimeout(timer);
+    const end = out.indexOf("\n");
+    if (end === -1) {
+      child.kill("SIGKILL");
+      throw new Error(`the load generator gave no result: ${stderr.join(" | ")}`);
+    }
+    const line = out.slice(0, end);
+    out = out.slice(end + 1);
+    return JSON.parse(line);
+  };
+  return { child, next };
 }
 
 /** The pid and its descendants, from /proc/PID/task/TID/children. */
@@ -158,29 +161,20 @@ function ticks(pid: number | undefined) {
 
 /** Starts a server (unless it is a `--target`), runs `task` against it, and stops it. */
 async function withServer<T>(spec: Spec, task: (server: Server) => Promise<T>): Promise<T> {
-  const proc = spec.command ? launch(spec.command, spec.env) : undefined;
+  if (!spec.command) return await task(spec.target!);
+  const proc = await launch(spec.command, spec.env);
   try {
-    if (!proc) return await task(spec.target!);
-    const deadline = Date.now() + 20_000;
-    for (let line; (line = await proc.next(deadline - Date.now())) !== null;) {
-      const [, host, port] = /listening on ([^\s]+):(\d+)/i.exec(line) ?? [];
-      if (!host) continue;
-      (async () => { // drain the rest of its output
-        while (await proc.next(2 ** 30) !== null);
-      })();
-      const pid = proc.child.pid!;
-      const tree = processTree(pid).length - 1;
-      const exe = `${readlinkSync(`/proc/${pid}/exe`)}${tree ? ` (+${tree} child processes)` : ""}`;
-      measured.set(spec.name, `pid ${pid} = ${exe}`);
-      const local = ["0.0.0.0", "::", "[::]"].includes(host) ? "127.0.0.1" : host;
-      return await task({ host: local, port: Number(port), proc, pid });
-    }
-    throw new Error(`${spec.name} did not print "listening on": ${proc.stderr.join(" | ")}`);
+    const { hostname: host, port } = await listening(proc.child).catch(() => {
+      throw new Error(`${spec.name} did not print "listening on": ${proc.stderr.join(" | ")}`);
+    });
+    const pid = proc.child.pid;
+    const tree = processTree(pid).length - 1;
+    const exe = `${readlinkSync(`/proc/${pid}/exe`)}${tree ? ` (+${tree} child processes)` : ""}`;
+    measured.set(spec.name, `pid ${pid} = ${exe}`);
+    const local = ["0.0.0.0", "::", "[::]"].includes(host) ? "127.0.0.1" : host;
+    return await task({ host: local, port, proc, pid });
   } finally {
-    proc?.child.kill("SIGTERM");
-    const timer = setTimeout(() => proc?.child.kill("SIGKILL"), 3000);
-    await proc?.exited;
-    clearTimeout(timer);
+    await proc.child.stop("SIGTERM", { timeout: 3000 });
   }
 }
 
@@ -188,12 +182,12 @@ const at = (server: Server) => ["--host", server.host, "--port", String(server.p
 
 /** Plays games with one load process; calls `mark` as its measured window opens and closes. */
 async function play(args: string[], ms: number, mark = (_: "start" | "end") => {}) {
-  const load = launch([...generator, ...args]);
-  await json(load, ms); // {"phase":"measuring"}
+  const load = await generate(args);
+  await load.next(ms); // {"phase":"measuring"}
   mark("start");
-  const result = await json<LoadResult>(load, ms);
+  const result = await load.next<LoadResult>(ms);
   mark("end");
-  await load.exited;
+  await load.child.exited;
   return result;
 }
 
@@ -236,7 +230,7 @@ function measure(spec: Spec, connections: number, options: Options): Promise<Mea
       const roundTripsPerS = sum((r) => r.roundTrips) / seconds;
       const histograms = results.map((r) => r.histogram);
       const busy = (end.machine - start.machine) / CLOCK_TICKS / window * 100;
-      const died = typeof server.proc?.child.exitCode === "number";
+      const died = server.proc?.child.running === false;
       return {
         roundTripsPerS,
         gamesPerS: sum((r) => r.games) / seconds,
@@ -266,12 +260,12 @@ function footprint(spec: Spec, n: number): Promise<Footprint> {
     await warm(server);
     await sleep(500);
     const beforeKb = usage(server.pid).rssKb;
-    const load = launch([...generator, ...at(server), "--idle", String(n)], {}, "pipe");
-    const ready = await json<Checks>(load, 120_000);
+    const load = await generate([...at(server), "--idle", String(n)], "pipe");
+    const ready = await load.next<Checks>(120_000);
     await sleep(1000);
     const afterKb = usage(server.pid).rssKb;
-    load.child.stdin!.end("close\n");
-    await load.exited;
+    await load.child.stdin!.close(); // it lets go once its stdin ends
+    await load.child.exited;
     const held = Math.min(ready.connected, ready.answered);
     const bytesPerConnection = (afterKb - beforeKb) * 1024 / held;
     const note = trouble(ready);
@@ -283,9 +277,9 @@ function footprint(spec: Spec, n: number): Promise<Footprint> {
 function burst(spec: Spec, n: number): Promise<Burst> {
   return withServer(spec, async (server) => {
     await warm(server);
-    const load = launch([...generator, ...at(server), "--burst", String(n), "--hold", "10"]);
-    const r = await json<Checks & { seconds: number }>(load, 30_000);
-    await load.exited;
+    const load = await generate([...at(server), "--burst", String(n), "--hold", "10"]);
+    const r = await load.next<Checks & { seconds: number }>(30_000);
+    await load.child.exited;
     const { answered, seconds, violations: { total: violations } } = r;
     return { server: spec.name, requested: n, answered, seconds, violations, note: trouble(r) };
   });
@@ -304,14 +298,14 @@ function specs(names: string[], targets: string[], workers: string | undefined) 
   const bare = ["bench/bare_server.ts", "--port", "0"];
   const reference = (kind: string) => ["python3", "tests/reference_port0.py", kind, "--quiet"];
   const known: Record<string, Omit<Spec, "name">> = {
-    deno: { command: [...deno, ...ours], env: TUNED },
+    deno: { command: [...deno, ...ours], env: DENO_ENV },
     "deno-plain": { command: [...deno, ...ours] },
     bun: { command: [BUN, ...ours] },
     node: { command: [NODE, ...ours] },
     "reference-async": { command: reference("async-server") },
     "reference-threaded": { command: reference("threaded-server") },
     ceiling: { command: [join(ROOT, "bench/out/ceiling"), "--port", "0"] },
-    "bare-deno": { command: [DENO, "run", "--allow-net", ...bare], env: TUNED },
+    "bare-deno": { command: [DENO, "run", "--allow-net", ...bare], env: DENO_ENV },
     "bare-deno-plain": { command: [DENO, "run", "--allow-net", ...bare] },
     "bare-bun": { command: [BUN, ...bare] },
     "bare-node": { command: [NODE, ...bare] },
@@ -429,7 +423,7 @@ async function main(): Promise<number> {
       rows.push({ server: spec.name, connections: c, perRun, ...summary });
     }
   }
-  const limits = spawnSync("/bin/sh", ["-c", 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; ulimit -n']);
+  const limits = spawnSync("/bin/sh", ["-c", `${RAISE}; ulimit -n`]);
   const openFiles = String(limits.stdout).trim();
   const capped = (n: number, what: string) => {
     if (n <= 0 || n + 100 <= Number(openFiles)) return n;
