@@ -121,6 +121,12 @@ function concat(chunks: Uint8Array[], length: number): Uint8Array {
   return bytes;
 }
 
+/** Whether an `accept()` failure is a lack of file descriptors, which time may cure. */
+function outOfFiles(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "EMFILE" || code === "ENFILE";
+}
+
 /** Deno's adapter. */
 export const runtime: Runtime = {
   listen(options, open) {
@@ -140,8 +146,10 @@ export const runtime: Runtime = {
           ) {
             return;
           }
-          // Out of file descriptors, or the like: back off, then accept again.
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          // Out of file descriptors: back off, then accept again. Any other
+          // failure is one connection's (NotConnected: its peer reset it
+          // before it was accepted), and the next is accepted at once.
+          if (outOfFiles(error)) await new Promise((resolve) => setTimeout(resolve, 50));
           continue;
         }
         try {
