@@ -155,6 +155,9 @@ describe("backpressure", () => {
   const sparse: Flood = { shape: "sparse", count: 8_000, digits: 1000 };
   const cases: readonly { limit: number; flood: Flood }[] = [
     { limit: 1024, flood: sparse },
+    // A limit over the most the kernel takes in one turn (about 4 MB here),
+    // and chunks whose replies are more than that.
+    { limit: 8 * 2 ** 20, flood: { shape: "dense", count: 10_000, digits: 4000 } },
   ];
   for (const { limit, flood: f } of cases) {
     test(
