@@ -106,6 +106,8 @@ function handler(open: Open, highWaterMark = HIGH_WATER_MARK): RawHandler {
 /** Bun's adapter. */
 export const runtime: Runtime = {
   listen(options, open) {
+    // No LISTEN_BACKLOG here: Bun 1.4.5's Bun.listen has no backlog option
+    // (nor in its types) and listens with 512 whatever it is given.
     const listener = Bun.listen({
       hostname: options.hostname,
       port: options.port,

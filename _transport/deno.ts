@@ -7,7 +7,7 @@
  * @module
  */
 
-import { HIGH_WATER_MARK, type Open, type Runtime } from "./types.ts";
+import { HIGH_WATER_MARK, LISTEN_BACKLOG, type Open, type Runtime } from "./types.ts";
 import { PullSocket } from "./read_loop.ts";
 
 // A connection's read buffer starts small, so that thousands of idle
@@ -72,6 +72,7 @@ export const runtime: Runtime = {
       hostname: options.hostname,
       port: options.port,
       reusePort: options.reusePort,
+      tcpBacklog: LISTEN_BACKLOG,
     });
     const highWaterMark = options.highWaterMark ?? HIGH_WATER_MARK;
     (async () => {

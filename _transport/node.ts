@@ -9,6 +9,7 @@
 import { createConnection, createServer, type Socket as NetSocket } from "node:net";
 import {
   HIGH_WATER_MARK,
+  LISTEN_BACKLOG,
   type Open,
   type Runtime,
   type Socket,
@@ -96,7 +97,12 @@ export const runtime: Runtime = {
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(
-        { host: options.hostname, port: options.port, reusePort: options.reusePort },
+        {
+          host: options.hostname,
+          port: options.port,
+          reusePort: options.reusePort,
+          backlog: LISTEN_BACKLOG,
+        },
         () => {
           server.off("error", reject);
           // Inside Node's callback a throw would be an uncaught exception:
