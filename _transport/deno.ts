@@ -12,14 +12,33 @@ import { PullSocket } from "./read_loop.ts";
 
 // A connection's read buffer starts small, so that thousands of idle
 // connections (each with a read pending) cost little, and doubles each time
-// a read fills it, up to the most a busy connection needs.
-const FIRST_READ_SIZE = 512;
+// a read fills it, up to the most a busy connection needs. 128 bytes hold a
+// round trip's lines many times over.
+const FIRST_READ_SIZE = 128;
 const MOST_READ_SIZE = 16 * 1024;
+
+// The first buffers are cut from shared slabs: an ArrayBuffer of its own
+// would cost a connection more than its 128 bytes. A slab lives while any
+// of its connections still reads into it, so slabs never hold more than
+// 128 bytes for every connection open at the peak.
+const SLAB_SIZE = 32 * FIRST_READ_SIZE;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+/** A connection's first read buffer: the next free piece of the current slab. */
+function firstBuffer(): Uint8Array {
+  if (slabUsed === slab.length) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  slabUsed += FIRST_READ_SIZE;
+  return slab.subarray(slabUsed - FIRST_READ_SIZE, slabUsed);
+}
 
 /** One connection: the loop reads into `#buffer`; sends write all their bytes. */
 class DenoSocket extends PullSocket<number | null> {
   #conn: Deno.TcpConn;
-  #buffer = new Uint8Array(FIRST_READ_SIZE);
+  #buffer = firstBuffer();
 
   constructor(conn: Deno.TcpConn, open: Open, highWaterMark: number) {
     super(highWaterMark);
