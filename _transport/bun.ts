@@ -1,18 +1,19 @@
 /**
  * Bun's sockets (`Bun.listen`, `Bun.connect`) behind the adapter interface.
  * Bun's `write()` does not buffer: it returns how many bytes it took, so
- * the rest waits here for `drain`.
+ * the rest waits in the write queue for `drain`.
  *
  * @module
  */
 
-import { HIGH_WATER_MARK, type Open, type Runtime, type Socket } from "./types.ts";
+import { HIGH_WATER_MARK, type Open, type Runtime } from "./types.ts";
 import { onProcessSignal } from "./process_signal.ts";
+import { WriteQueue } from "./write_queue.ts";
 
 /** The little of Bun's socket this adapter uses. */
-interface BunSocket {
-  data: State;
-  write(data: string | Uint8Array): number;
+interface RawSocket {
+  data: BunSocket;
+  write(data: Uint8Array): number;
   pause(): void;
   resume(): void;
   end(): void;
@@ -20,13 +21,13 @@ interface BunSocket {
   setNoDelay(enabled: boolean): boolean;
 }
 
-interface BunSocketHandler {
-  open(socket: BunSocket): void;
-  data(socket: BunSocket, chunk: Uint8Array): void;
-  drain(socket: BunSocket): void;
-  end(socket: BunSocket): void;
-  close(socket: BunSocket, error?: Error): void;
-  error(socket: BunSocket, error: Error): void;
+interface RawHandler {
+  open(socket: RawSocket): void;
+  data(socket: RawSocket, chunk: Uint8Array): void;
+  drain(socket: RawSocket): void;
+  end(socket: RawSocket): void;
+  close(socket: RawSocket, error?: Error): void;
+  error(socket: RawSocket, error: Error): void;
 }
 
 interface BunApi {
@@ -34,106 +35,79 @@ interface BunApi {
     hostname: string;
     port: number;
     reusePort?: boolean;
-    socket: BunSocketHandler;
+    socket: RawHandler;
   }): { hostname: string; port: number; stop(closeActive?: boolean): void };
   connect(
-    options: { hostname: string; port: number; socket: BunSocketHandler },
-  ): Promise<BunSocket>;
+    options: { hostname: string; port: number; socket: RawHandler },
+  ): Promise<RawSocket>;
 }
 
 const Bun = (globalThis as unknown as { Bun: BunApi }).Bun;
-const encoder = new TextEncoder();
 
-/** Per-socket state, kept on Bun's `socket.data`. */
-class State implements Socket {
-  handlers: ReturnType<Open> | undefined;
-  #bun: BunSocket;
-  #queue: Uint8Array[] = [];
-  #queued = 0;
-  #ending = false;
+/** One connection, kept on Bun's `socket.data`. */
+class BunSocket extends WriteQueue {
+  #raw: RawSocket;
   #failure: Error | undefined;
-  #highWaterMark: number;
 
-  constructor(bun: BunSocket, open: Open, highWaterMark: number) {
-    this.#bun = bun;
-    this.#highWaterMark = highWaterMark;
-    bun.data = this;
-    bun.setNoDelay(true);
+  constructor(raw: RawSocket, open: Open, highWaterMark: number) {
+    super(highWaterMark);
+    this.#raw = raw;
+    raw.data = this;
+    raw.setNoDelay(true);
     this.handlers = open(this);
   }
 
-  write(data: string | Uint8Array): boolean {
-    if (this.#ending) return false;
-    if (this.#queued === 0) {
-      const bytes = typeof data === "string" ? encoder.encode(data) : data;
-      const written = this.#bun.write(bytes);
-      if (written >= bytes.length) return true;
-      data = bytes.subarray(Math.max(written, 0));
-    }
-    const bytes = typeof data === "string" ? encoder.encode(data) : data;
-    this.#queue.push(bytes);
-    this.#queued += bytes.length;
-    return this.#queued < this.#highWaterMark;
+  protected send(bytes: Uint8Array): number {
+    return this.#raw.write(bytes); // -1 once closed: nothing taken
+  }
+
+  protected finish(): void {
+    this.#raw.end();
   }
 
   pause(): void {
-    this.#bun.pause();
+    this.#raw.pause();
   }
 
   resume(): void {
-    this.#bun.resume();
-  }
-
-  end(): void {
-    this.#ending = true;
-    if (this.#queued === 0) this.#bun.end();
+    this.#raw.resume();
   }
 
   destroy(): void {
-    this.#bun.terminate();
+    this.#raw.terminate();
   }
 
-  drain(): void {
-    const full = this.#queued >= this.#highWaterMark;
-    while (this.#queue.length > 0) {
-      const bytes = this.#queue[0];
-      const written = this.#bun.write(bytes);
-      if (written < 0) return;
-      this.#queued -= Math.min(written, bytes.length);
-      if (written < bytes.length) {
-        this.#queue[0] = bytes.subarray(written);
-        return;
-      }
-      this.#queue.shift();
-    }
-    if (this.#ending) this.#bun.end();
-    else if (full) this.handlers?.drain();
+  /** Bun's `drain`: it takes bytes again. */
+  onDrain(): void {
+    this.writable();
   }
 
-  fail(error: Error): void {
+  onError(error: Error): void {
     this.#failure = error;
   }
 
-  closed(error?: Error): void {
-    this.handlers?.close(error ?? this.#failure);
-    this.handlers = undefined;
+  onClose(error?: Error): void {
+    if (this.stop()) this.handlers.close(error ?? this.#failure);
   }
 }
 
-function handler(open: Open, highWaterMark = HIGH_WATER_MARK): BunSocketHandler {
+// One handler for every socket of a listener: each finds its own state on `data`.
+function handler(open: Open, highWaterMark = HIGH_WATER_MARK): RawHandler {
   return {
-    open: (bun) => void new State(bun, open, highWaterMark),
-    data: (bun, chunk) => bun.data.handlers?.data(chunk),
-    drain: (bun) => bun.data.drain(),
-    end: (bun) => bun.data.handlers?.end(),
-    close: (bun, error) => bun.data.closed(error),
-    error: (bun, error) => bun.data.fail(error),
+    open: (raw) => void new BunSocket(raw, open, highWaterMark),
+    data: (raw, chunk) => raw.data.handlers.data(chunk),
+    drain: (raw) => raw.data.onDrain(),
+    end: (raw) => raw.data.handlers.end(),
+    close: (raw, error) => raw.data.onClose(error),
+    error: (raw, error) => raw.data.onError(error),
   };
 }
 
 /** Bun's adapter. */
 export const runtime: Runtime = {
   listen(options, open) {
+    // No LISTEN_BACKLOG here: Bun 1.4.5's Bun.listen has no backlog option
+    // (nor in its types) and listens with 512 whatever it is given.
     const listener = Bun.listen({
       hostname: options.hostname,
       port: options.port,
@@ -147,12 +121,12 @@ export const runtime: Runtime = {
     });
   },
   async connect(options, open) {
-    const bun = await Bun.connect({
+    const raw = await Bun.connect({
       hostname: options.hostname,
       port: options.port,
       socket: handler(open),
     });
-    return bun.data;
+    return raw.data;
   },
   onSignal: onProcessSignal,
 };

@@ -7,118 +7,81 @@
  * @module
  */
 
-import { HIGH_WATER_MARK, type Open, type Runtime, type Socket } from "./types.ts";
+import { HIGH_WATER_MARK, LISTEN_BACKLOG, type Open, type Runtime } from "./types.ts";
+import { PullSocket } from "./read_loop.ts";
 
 // A connection's read buffer starts small, so that thousands of idle
 // connections (each with a read pending) cost little, and doubles each time
-// a read fills it, up to the most a busy connection needs.
-const FIRST_READ_SIZE = 512;
+// a read fills it, up to the most a busy connection needs. 128 bytes hold a
+// round trip's lines many times over.
+const FIRST_READ_SIZE = 128;
 const MOST_READ_SIZE = 16 * 1024;
-const encoder = new TextEncoder();
 
-function wrap(conn: Deno.TcpConn, open: Open, highWaterMark: number): Socket {
-  let queue: Uint8Array[] = [];
-  let queued = 0;
-  let writing = false;
-  let flushed: Promise<void> | undefined;
-  let ending = false;
-  let closed = false;
-  let paused = false;
-  let wake: (() => void) | undefined;
+// The first buffers are cut from shared slabs: an ArrayBuffer of its own
+// would cost a connection more than its 128 bytes. A slab lives while any
+// of its connections still reads into it, so slabs never hold more than
+// 128 bytes for every connection open at the peak.
+const SLAB_SIZE = 32 * FIRST_READ_SIZE;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
 
-  const close = (error?: unknown) => {
-    if (closed) return;
-    closed = true;
-    try {
-      conn.close();
-    } catch { /* already closed */ }
-    wake?.();
-    handlers.close(error);
-  };
-
-  const flush = async () => {
-    writing = true;
-    let full = false;
-    try {
-      while (queue.length > 0) {
-        full ||= queued >= highWaterMark;
-        const bytes = queue.length === 1 ? queue[0] : concat(queue, queued);
-        queue = [];
-        queued = 0;
-        for (let offset = 0; offset < bytes.length;) {
-          offset += await conn.write(bytes.subarray(offset));
-        }
-      }
-    } catch (error) {
-      close(error);
-      return;
-    } finally {
-      writing = false;
-    }
-    if (ending) close();
-    else if (full) handlers.drain();
-  };
-
-  const socket: Socket = {
-    write(data) {
-      if (closed || ending) return false;
-      const bytes = typeof data === "string" ? encoder.encode(data) : data;
-      queue.push(bytes);
-      queued += bytes.length;
-      if (!writing) flushed = flush();
-      return queued < highWaterMark;
-    },
-    pause: () => paused = true,
-    resume() {
-      paused = false;
-      wake?.();
-    },
-    end() {
-      ending = true;
-      if (!writing) close();
-    },
-    destroy: () => close(),
-  };
-  // Before `open`, which may write at once (`ERROR busy`): Deno refuses
-  // setNoDelay while a write is in flight ("Unable to get resources").
-  conn.setNoDelay(true);
-  const handlers = open(socket);
-
-  (async () => {
-    let buffer = new Uint8Array(FIRST_READ_SIZE);
-    try {
-      while (!closed) {
-        if (paused) {
-          await new Promise<void>((resolve) => wake = resolve);
-          wake = undefined;
-          continue;
-        }
-        const n = await conn.read(buffer);
-        if (n === null) {
-          handlers.end();
-          return;
-        }
-        handlers.data(buffer.subarray(0, n));
-        // Read on once the replies are out: a connection then takes turns
-        // with the others instead of racing ahead of its own writes.
-        if (writing) await flushed;
-        if (n === buffer.length && n < MOST_READ_SIZE) buffer = new Uint8Array(n * 2);
-      }
-    } catch (error) {
-      close(closed ? undefined : error);
-    }
-  })();
-  return socket;
+/** A connection's first read buffer: the next free piece of the current slab. */
+function firstBuffer(): Uint8Array {
+  if (slabUsed === slab.length) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  slabUsed += FIRST_READ_SIZE;
+  return slab.subarray(slabUsed - FIRST_READ_SIZE, slabUsed);
 }
 
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
+/** One connection: the loop reads into `#buffer`; sends write all their bytes. */
+class DenoSocket extends PullSocket<number | null> {
+  #conn: Deno.TcpConn;
+  #buffer = firstBuffer();
+
+  constructor(conn: Deno.TcpConn, open: Open, highWaterMark: number) {
+    super(highWaterMark);
+    this.#conn = conn;
+    // Before `open`, which may write at once (`ERROR busy`): Deno refuses
+    // setNoDelay while a write is in flight ("Unable to get resources").
+    conn.setNoDelay(true);
+    this.handlers = open(this);
+    void this.pull();
   }
-  return bytes;
+
+  protected override get takesTurns(): boolean {
+    return true;
+  }
+
+  protected read(): Promise<number | null> {
+    return this.#conn.read(this.#buffer);
+  }
+
+  protected received(n: number | null): Uint8Array | null {
+    if (n === null) return null;
+    const buffer = this.#buffer;
+    if (n === buffer.length && n < MOST_READ_SIZE) this.#buffer = new Uint8Array(n * 2);
+    return buffer.subarray(0, n);
+  }
+
+  protected async send(bytes: Uint8Array): Promise<void> {
+    for (let offset = 0; offset < bytes.length;) {
+      offset += await this.#conn.write(bytes.subarray(offset));
+    }
+  }
+
+  protected release(): void {
+    try {
+      this.#conn.close();
+    } catch { /* already closed */ }
+  }
+}
+
+/** Whether an `accept()` failure is a lack of file descriptors, which time may cure. */
+function outOfFiles(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "EMFILE" || code === "ENFILE";
 }
 
 /** Deno's adapter. */
@@ -128,7 +91,9 @@ export const runtime: Runtime = {
       hostname: options.hostname,
       port: options.port,
       reusePort: options.reusePort,
+      tcpBacklog: LISTEN_BACKLOG,
     });
+    const highWaterMark = options.highWaterMark ?? HIGH_WATER_MARK;
     (async () => {
       while (true) {
         let conn: Deno.TcpConn;
@@ -140,12 +105,14 @@ export const runtime: Runtime = {
           ) {
             return;
           }
-          // Out of file descriptors, or the like: back off, then accept again.
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          // Out of file descriptors: back off, then accept again. Any other
+          // failure is one connection's (NotConnected: its peer reset it
+          // before it was accepted), and the next is accepted at once.
+          if (outOfFiles(error)) await new Promise((resolve) => setTimeout(resolve, 50));
           continue;
         }
         try {
-          wrap(conn, open, options.highWaterMark ?? HIGH_WATER_MARK);
+          new DenoSocket(conn, open, highWaterMark);
         } catch {
           // One connection failed to start (it closed at once): go on accepting.
           try {
@@ -163,7 +130,7 @@ export const runtime: Runtime = {
   },
   async connect(options, open) {
     const conn = await Deno.connect({ hostname: options.hostname, port: options.port });
-    return wrap(conn, open, HIGH_WATER_MARK);
+    return new DenoSocket(conn, open, HIGH_WATER_MARK);
   },
   onSignal(listener) {
     Deno.addSignalListener("SIGINT", listener);

@@ -1,6 +1,7 @@
 /**
  * Node's sockets (`node:net`) behind the adapter interface. Node buffers
- * writes itself and reports the high-water mark through `write()`.
+ * writes itself: each socket is given the high-water mark, and `write()` and
+ * `drain` are Node's own.
  *
  * @module
  */
@@ -8,6 +9,7 @@
 import { createConnection, createServer, type Socket as NetSocket } from "node:net";
 import {
   HIGH_WATER_MARK,
+  LISTEN_BACKLOG,
   type Open,
   type Runtime,
   type Socket,
@@ -22,17 +24,17 @@ import { onProcessSignal } from "./process_signal.ts";
  */
 class NodeSocket implements Socket {
   readonly net: NetSocket;
-  readonly highWaterMark: number;
   handlers!: SocketHandlers;
   failure: unknown;
 
-  constructor(net: NetSocket, highWaterMark: number) {
+  constructor(net: NetSocket) {
     this.net = net;
-    this.highWaterMark = highWaterMark;
   }
 
+  // Node emits `drain` only after a write that returned false: so this must
+  // say what Node said, no more.
   write(data: string | Uint8Array): boolean {
-    return this.net.write(data) && this.net.writableLength < this.highWaterMark;
+    return this.net.write(data);
   }
 
   pause(): void {
@@ -72,8 +74,8 @@ function onClose(this: NetSocket): void {
   socket.handlers.close(socket.failure);
 }
 
-function wrap(net: NetSocket, open: Open, highWaterMark: number): Socket {
-  const socket = new NodeSocket(net, highWaterMark);
+function wrap(net: NetSocket, open: Open): Socket {
+  const socket = new NodeSocket(net);
   owners.set(net, socket);
   socket.handlers = open(socket);
   net.setNoDelay(true);
@@ -85,21 +87,40 @@ function wrap(net: NetSocket, open: Open, highWaterMark: number): Socket {
 /** Node's adapter. */
 export const runtime: Runtime = {
   listen(options, open) {
-    const server = createServer(
-      { allowHalfOpen: true, noDelay: true },
-      (net) => wrap(net, open, options.highWaterMark ?? HIGH_WATER_MARK),
-    );
+    const server = createServer({
+      allowHalfOpen: true,
+      noDelay: true,
+      // The sockets' own readable and writable high-water marks (Node's
+      // default is 64 KiB), so that `write()` returns false at this one.
+      highWaterMark: options.highWaterMark ?? HIGH_WATER_MARK,
+    }, (net) => wrap(net, open));
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(
-        { host: options.hostname, port: options.port, reusePort: options.reusePort },
+        {
+          host: options.hostname,
+          port: options.port,
+          reusePort: options.reusePort,
+          backlog: LISTEN_BACKLOG,
+        },
         () => {
           server.off("error", reject);
-          const address = server.address();
-          if (address === null || typeof address === "string") {
-            throw new TypeError("Not a TCP address");
+          // Inside Node's callback a throw would be an uncaught exception:
+          // a failure here rejects, and lets go of the port.
+          try {
+            const address = server.address();
+            if (address === null || typeof address === "string") {
+              throw new TypeError("Cannot listen: the bound address is not a TCP address");
+            }
+            resolve({
+              hostname: address.address,
+              port: address.port,
+              close: () => server.close(),
+            });
+          } catch (error) {
+            server.close();
+            reject(error);
           }
-          resolve({ hostname: address.address, port: address.port, close: () => server.close() });
         },
       );
     });
@@ -114,7 +135,7 @@ export const runtime: Runtime = {
       net.once("error", reject);
       net.once("connect", () => {
         net.off("error", reject);
-        resolve(wrap(net, open, HIGH_WATER_MARK));
+        resolve(wrap(net, open));
       });
     });
   },

@@ -8,6 +8,7 @@
  */
 
 import { HIGH_WATER_MARK, type Open, type Socket, type SocketHandlers } from "./types.ts";
+import { PullSocket } from "./read_loop.ts";
 
 /** A byte stream pair: a TCP connection, or anything shaped like one. */
 export interface Duplex {
@@ -82,68 +83,46 @@ export async function socketToStreams(
   return { readable, writable };
 }
 
+/** A web stream pair as a socket: the loop reads from `#reader`; sends go to `#writer`. */
+class StreamSocket extends PullSocket<ReadableStreamReadResult<Uint8Array>> {
+  #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+
+  constructor(duplex: Duplex, open: Open) {
+    super(HIGH_WATER_MARK);
+    this.#reader = duplex.readable.getReader();
+    this.#writer = duplex.writable.getWriter();
+    this.handlers = open(this);
+    void this.pull();
+  }
+
+  protected read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    return this.#reader.read();
+  }
+
+  protected received(result: ReadableStreamReadResult<Uint8Array>): Uint8Array | null {
+    return result.done ? null : result.value;
+  }
+
+  protected send(bytes: Uint8Array): Promise<void> {
+    return this.#writer.write(bytes);
+  }
+
+  protected override finish(): void {
+    this.#writer.close().then(() => this.close(), (error) => this.close(error));
+  }
+
+  override destroy(): void {
+    this.#writer.abort().catch(() => {});
+    this.close();
+  }
+
+  protected release(): void {
+    this.#reader.cancel().catch(() => {});
+  }
+}
+
 /** Runs a socket over a web stream pair, for `open` to own. */
 export function streamsToSocket(duplex: Duplex, open: Open): Socket {
-  const reader = duplex.readable.getReader();
-  const writer = duplex.writable.getWriter();
-  const encoder = new TextEncoder();
-  let queued = 0;
-  let paused = false;
-  let closed = false;
-  let wake: (() => void) | undefined;
-
-  const close = (error?: unknown) => {
-    if (closed) return;
-    closed = true;
-    wake?.();
-    reader.cancel().catch(() => {});
-    handlers.close(error);
-  };
-  const socket: Socket = {
-    write(data) {
-      if (closed) return false;
-      const bytes = typeof data === "string" ? encoder.encode(data) : data;
-      const full = () => queued >= HIGH_WATER_MARK;
-      queued += bytes.length;
-      const wasFull = full();
-      writer.write(bytes).then(() => {
-        queued -= bytes.length;
-        if (wasFull && !full()) handlers.drain();
-      }, close);
-      return !wasFull;
-    },
-    pause: () => paused = true,
-    resume() {
-      paused = false;
-      wake?.();
-    },
-    end() {
-      writer.close().then(() => close(), close);
-    },
-    destroy() {
-      writer.abort().catch(() => {});
-      close();
-    },
-  };
-  const handlers = open(socket);
-  (async () => {
-    try {
-      while (!closed) {
-        if (paused) {
-          await new Promise<void>((resolve) => wake = resolve);
-          wake = undefined;
-          continue;
-        }
-        const { value, done } = await reader.read();
-        if (done) {
-          handlers.end();
-          return;
-        }
-        handlers.data(value);
-      }
-    } catch (error) {
-      close(error);
-    }
-  })();
-  return socket;
+  return new StreamSocket(duplex, open);
 }

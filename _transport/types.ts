@@ -81,3 +81,11 @@ export interface Runtime {
 
 /** Queued writes count against this many bytes before `write` returns `false`, unless set. */
 export const HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * The listen backlog every listener asks for: connections the kernel holds
+ * complete before they are accepted. A burst past the runtimes' default of
+ * 511 otherwise waits on SYN retries (1-2 s). Linux caps it at
+ * `net.core.somaxconn` (4096 by default since 5.4), so this is simply large.
+ */
+export const LISTEN_BACKLOG = 65_535;

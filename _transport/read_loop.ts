@@ -1,0 +1,89 @@
+/**
+ * The read side that the pull-style adapters share (Deno's `conn.read()`, a
+ * web stream's reader): one loop per socket that waits while the owner has
+ * paused it, reads, delivers, and at the end of the input tells the owner.
+ *
+ * @module
+ */
+
+import { WriteQueue } from "./write_queue.ts";
+
+/**
+ * A socket whose bytes are pulled by a loop. An adapter supplies `read`,
+ * `received` (what a read gave) and `release` (let go of the transport),
+ * starts the loop with `pull()` once its owner is set, and gets the write
+ * queue, pausing and closing from here.
+ */
+export abstract class PullSocket<R> extends WriteQueue {
+  #paused = false;
+  #wake: (() => void) | undefined;
+
+  /** Starts one read. */
+  protected abstract read(): Promise<R>;
+
+  /** The bytes a read gave, valid until the next read; `null` at the end of the input. */
+  protected abstract received(result: R): Uint8Array | null;
+
+  /** Lets go of the transport; called once, when the socket closes. */
+  protected abstract release(): void;
+
+  /**
+   * Whether the loop reads on only once the replies to the last chunk are
+   * written, so that a connection takes turns with the others instead of
+   * racing ahead of its own writes.
+   */
+  protected get takesTurns(): boolean {
+    return false;
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#wake?.();
+  }
+
+  destroy(): void {
+    this.close();
+  }
+
+  /** Closes now, once, telling the owner last. */
+  close(error?: unknown): void {
+    if (!this.stop()) return;
+    this.release();
+    this.#wake?.();
+    this.handlers.close(error);
+  }
+
+  protected override fail(error: unknown): void {
+    this.close(error);
+  }
+
+  protected finish(): void {
+    this.close();
+  }
+
+  /** The loop: runs until the input ends or the socket closes. */
+  protected async pull(): Promise<void> {
+    try {
+      while (!this.closed) {
+        if (this.#paused) {
+          await new Promise<void>((resolve) => this.#wake = resolve);
+          this.#wake = undefined;
+          continue;
+        }
+        const bytes = this.received(await this.read());
+        if (bytes === null) {
+          this.handlers.end();
+          return;
+        }
+        this.handlers.data(bytes);
+        if (this.takesTurns) { while (this.sending !== undefined) await this.sending; }
+      }
+    } catch (error) {
+      this.close(this.closed ? undefined : error);
+    }
+  }
+}

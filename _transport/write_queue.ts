@@ -1,0 +1,156 @@
+/**
+ * The write side that the adapters without a buffer of their own share
+ * (Deno, Bun, web streams): bytes wait here while the transport is busy and
+ * count against a high-water mark; `write()` returns `false` from the moment
+ * they reach it until they have all gone out, and then the owner is told
+ * `drain`, once. `end()` closes only after the last byte is out.
+ *
+ * @module
+ */
+
+import type { Socket, SocketHandlers } from "./types.ts";
+
+const encoder = new TextEncoder();
+
+// The write side's states, in the order a socket goes through them.
+const OPEN = 0;
+const ENDING = 1;
+const CLOSED = 2;
+
+/**
+ * A socket's write queue. An adapter extends it with the transport's own
+ * `send` (and reading, pausing and closing).
+ */
+export abstract class WriteQueue implements Socket {
+  /** The socket's owner; the adapter sets it from `open`. */
+  handlers!: SocketHandlers;
+  /** The send in flight, when the transport's sends are promises. */
+  protected sending: Promise<unknown> | undefined;
+  #highWaterMark: number;
+  /** Bytes waiting for the send in flight (or for `writable()`), oldest first. */
+  #queue: Uint8Array[] | undefined;
+  /** Bytes given to `write()` and not yet taken by the transport. */
+  #pending = 0;
+  /** A `write()` has returned `false` since the queue was last empty: `drain` is owed. */
+  #full = false;
+  /** A send is under way: in flight, or waiting for `writable()`. */
+  #busy = false;
+  #state = OPEN;
+
+  /** @param highWaterMark Bytes waiting before `write()` returns `false`. */
+  constructor(highWaterMark: number) {
+    this.#highWaterMark = highWaterMark;
+  }
+
+  /**
+   * Hands bytes to the transport. Returns how many it took at once (the
+   * rest is offered again on `writable()`), or a promise that settles once
+   * it has written them all.
+   */
+  protected abstract send(bytes: Uint8Array): number | Promise<unknown>;
+
+  /** Everything is written after `end()`: close the connection. */
+  protected abstract finish(): void;
+
+  /** A send failed: the connection is lost. */
+  protected fail(_error: unknown): void {
+    this.destroy();
+  }
+
+  abstract pause(): void;
+  abstract resume(): void;
+  abstract destroy(): void;
+
+  /** Whether the socket has closed (see {@linkcode WriteQueue.stop}). */
+  protected get closed(): boolean {
+    return this.#state === CLOSED;
+  }
+
+  /** Queues bytes or text; `false` while the queue is at the high-water mark. */
+  write(data: string | Uint8Array): boolean {
+    if (this.#state !== OPEN) return false;
+    const bytes = typeof data === "string" ? encoder.encode(data) : data;
+    this.#pending += bytes.length;
+    if (this.#busy) (this.#queue ??= []).push(bytes);
+    else this.#send(bytes);
+    if (this.#pending >= this.#highWaterMark) this.#full = true;
+    return !this.#full;
+  }
+
+  /** Closes once everything queued is written. */
+  end(): void {
+    if (this.#state !== OPEN) return;
+    this.#state = ENDING;
+    if (!this.#busy) this.finish();
+  }
+
+  /** The transport takes bytes again (Bun's `drain` event). */
+  protected writable(): void {
+    if (this.#busy && this.sending === undefined) this.#send(this.#take());
+  }
+
+  /**
+   * Marks the socket closed and drops what is queued. Returns `false` if it
+   * already was, so that closing happens once.
+   */
+  protected stop(): boolean {
+    if (this.#state === CLOSED) return false;
+    this.#state = CLOSED;
+    this.#queue = undefined;
+    return true;
+  }
+
+  /** Sends `bytes`, then whatever is queued, until the transport must wait or all is out. */
+  #send(bytes: Uint8Array | undefined): void {
+    this.#busy = true;
+    for (; bytes !== undefined; bytes = this.#take()) {
+      if (this.#state === CLOSED) return;
+      const sent = this.send(bytes);
+      if (typeof sent !== "number") {
+        const length = bytes.length;
+        this.sending = sent;
+        sent.then(() => this.#sent(length), (error) => this.fail(error));
+        return;
+      }
+      const taken = Math.max(0, Math.min(sent, bytes.length));
+      this.#pending -= taken;
+      if (taken < bytes.length) {
+        (this.#queue ??= []).unshift(bytes.subarray(taken));
+        return;
+      }
+    }
+    this.#busy = false;
+    if (this.#state === ENDING) {
+      this.finish();
+    } else if (this.#full && this.#state === OPEN) {
+      this.#full = false;
+      this.handlers.drain();
+    }
+  }
+
+  #sent(length: number): void {
+    this.sending = undefined;
+    this.#pending -= length;
+    if (this.#state !== CLOSED) this.#send(this.#take());
+  }
+
+  /** Everything queued, as one chunk, or `undefined` if nothing is. */
+  #take(): Uint8Array | undefined {
+    const queue = this.#queue;
+    if (queue === undefined || queue.length === 0) return undefined;
+    this.#queue = undefined;
+    return queue.length === 1 ? queue[0] : concat(queue);
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
