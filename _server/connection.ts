@@ -14,7 +14,7 @@ import {
   parseCommand,
   ProtocolError,
 } from "../protocol.ts";
-import { ascii, hotCommand } from "../_protocol/bytes.ts";
+import { ascii, hotCommand } from "./hot_lines.ts";
 import { type LineSink, LineSplitter } from "../_protocol/lines.ts";
 import { Game, type GameOptions } from "./game.ts";
 import type { Socket, SocketHandlers } from "../_transport/types.ts";

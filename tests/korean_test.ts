@@ -25,7 +25,7 @@ import {
   ProtocolError,
   SPACED_KOREAN_WORDS,
 } from "../protocol.ts";
-import { hotCommand } from "../_protocol/bytes.ts";
+import { hotCommand } from "../_server/hot_lines.ts";
 import { serve, serveConnection } from "../server.ts";
 import { Client, connect } from "../client.ts";
 import {

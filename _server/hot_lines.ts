@@ -1,7 +1,7 @@
 /**
- * Lines read straight from their bytes, before any decoding: the commands of
- * a game's hot loop, and short ASCII lines. Pure, like the rest of the
- * protocol: no sockets.
+ * The server's hot path: lines read straight from their bytes, before any
+ * decoding, the commands of a game's loop and short ASCII lines. Pure, like
+ * the protocol it reads: no sockets.
  *
  * @module
  */
