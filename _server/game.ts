@@ -6,12 +6,12 @@
  */
 
 import { type Command, type Decision, ProtocolError } from "../protocol.ts";
-import type { Guesser, Strategy } from "../_strategy/mod.ts";
+import type { AnyStrategy, Guesser } from "../_strategy/mod.ts";
 
 /** What a game needs from its server. */
 export interface GameOptions {
   /** Picks the guesses. */
-  readonly strategy: Strategy;
+  readonly strategy: AnyStrategy;
   /** A source of numbers in [0, 1). */
   readonly random: () => number;
   /** Told of every report, as the reference prints `Server: N is Decision`. */
@@ -21,11 +21,13 @@ export interface GameOptions {
 /** The state of the games on one connection. */
 export class Game {
   #options: GameOptions;
-  #guesser: Guesser | undefined;
+  #guesser: Guesser<bigint | number> | undefined;
   #lower = 0n;
   #upper = -1n;
-  #secret: bigint | undefined;
-  #last: bigint | undefined;
+  // A guess is a number when the strategy gives one (an exact one, over a
+  // range of safe integers): no bigint per guess on the hot path.
+  #secret: bigint | number | undefined;
+  #last: bigint | number | undefined;
   #reported = true;
 
   /**
@@ -82,7 +84,8 @@ export class Game {
       throw new ProtocolError("no-guess", "REPORT with no guess to report: send NUMBER first");
     }
     this.#reported = true;
-    this.#options.report?.(last, decision);
+    const listener = this.#options.report;
+    if (listener !== undefined) listener(typeof last === "number" ? BigInt(last) : last, decision);
     if (decision === "Correct") this.#secret = last;
     else if (this.#secret === undefined) this.#guesser?.report(decision);
   }
