@@ -22,8 +22,8 @@ export interface GameOptions {
 export class Game {
   #options: GameOptions;
   #guesser: Guesser<bigint | number> | undefined;
-  #lower = 0n;
-  #upper = -1n;
+  #lower: bigint | number = 0;
+  #upper: bigint | number = -1;
   // A guess is a number when the strategy gives one (an exact one, over a
   // range of safe integers): no bigint per guess on the hot path.
   #secret: bigint | number | undefined;
@@ -90,20 +90,41 @@ export class Game {
     else if (this.#secret === undefined) this.#guesser?.report(decision);
   }
 
+  /**
+   * Starts a game over `lower..upper`, as `PARAMS lower upper` does, from
+   * numbers: what a connection reads from a line's bytes when both are safe
+   * integers. `0 -1` ends the game.
+   *
+   * @throws {ProtocolError} `bad-range`; the game is then as it was before.
+   */
+  params(lower: number, upper: number): void {
+    if (lower > upper && !(lower === 0 && upper === -1)) throw badRange(lower, upper);
+    this.#begin(lower, upper);
+    this.#guesser = lower > upper
+      ? undefined
+      : this.#options.strategy(BigInt(lower), BigInt(upper), this.#options.random);
+  }
+
   #params(lower: bigint, upper: bigint): void {
-    if (lower > upper && !(lower === 0n && upper === -1n)) {
-      throw new ProtocolError(
-        "bad-range",
-        `Cannot start a game: lower ${lower} is above upper ${upper} (PARAMS 0 -1 ends a game)`,
-      );
-    }
+    if (lower > upper && !(lower === 0n && upper === -1n)) throw badRange(lower, upper);
+    this.#begin(lower, upper);
+    this.#guesser = lower > upper
+      ? undefined
+      : this.#options.strategy(lower, upper, this.#options.random);
+  }
+
+  #begin(lower: bigint | number, upper: bigint | number): void {
     this.#lower = lower;
     this.#upper = upper;
     this.#secret = undefined;
     this.#last = undefined;
     this.#reported = true;
-    this.#guesser = lower > upper
-      ? undefined
-      : this.#options.strategy(lower, upper, this.#options.random);
   }
+}
+
+function badRange(lower: bigint | number, upper: bigint | number): ProtocolError {
+  return new ProtocolError(
+    "bad-range",
+    `Cannot start a game: lower ${lower} is above upper ${upper} (PARAMS 0 -1 ends a game)`,
+  );
 }
