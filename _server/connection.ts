@@ -19,6 +19,28 @@ import { type LineSink, LineSplitter } from "../_protocol/lines.ts";
 import { Game, type GameOptions } from "./game.ts";
 import type { Socket, SocketHandlers } from "../_transport/types.ts";
 
+const PARAMS_WORD = new TextEncoder().encode("PARAMS ");
+
+/**
+ * `bytes[start..end)` as parseInteger reads it (a sign, then ASCII digits,
+ * leading zeros allowed) when it has at most 15 digits, so that a number
+ * holds it exactly; else `NaN`.
+ */
+function shortInteger(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  const sign = i < end ? bytes[i] : 0;
+  if (sign === 0x2b || sign === 0x2d) i++; // "+", "-"
+  if (i >= end || end - i > 15) return NaN;
+  let value = 0;
+  for (; i < end; i++) {
+    const digit = bytes[i] - 0x30;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  // `0 - 0` is 0, where `-0` would be -0: "-0" is the integer 0.
+  return sign === 0x2d ? 0 - value : value;
+}
+
 /** What every connection of one server shares. */
 export interface ConnectionContext {
   /** The game's strategy, randomness and report listener. */
@@ -74,6 +96,7 @@ export class Connection implements SocketHandlers, LineSink {
     if (this.#closing || start === end) return;
     let command = hotCommand(bytes, start, end);
     if (command === undefined) {
+      if (this.#hotParams(bytes, start, end)) return;
       let text = ascii(bytes, start, end);
       try {
         text ??= this.#context.decoder.decode(bytes.subarray(start, end));
@@ -94,6 +117,29 @@ export class Connection implements SocketHandlers, LineSink {
     } catch (error) {
       this.#refuse(error);
     }
+  }
+
+  /**
+   * `PARAMS lower upper` with both numbers of at most 15 digits, read from
+   * the bytes as parseCommand reads the text, into the game as numbers: no
+   * decoding, splitting or bigint. `false`, having done nothing, for any
+   * other line, which the general parser then reads.
+   */
+  #hotParams(bytes: Uint8Array, start: number, end: number): boolean {
+    if (end - start < 10) return false; // "PARAMS 0 0"
+    for (let i = 0; i < 7; i++) if (bytes[start + i] !== PARAMS_WORD[i]) return false;
+    let space = start + 7;
+    while (space < end && bytes[space] !== 0x20) space++;
+    if (space === end) return false;
+    const lower = shortInteger(bytes, start + 7, space);
+    const upper = shortInteger(bytes, space + 1, end);
+    if (Number.isNaN(lower) || Number.isNaN(upper)) return false;
+    try {
+      this.#game.params(lower, upper);
+    } catch (error) {
+      this.#refuse(error);
+    }
+    return true;
   }
 
   #refuse(error: unknown): void {

@@ -6,12 +6,12 @@
  */
 
 import { type Command, type Decision, ProtocolError } from "../protocol.ts";
-import type { Guesser, Strategy } from "../_strategy/mod.ts";
+import type { AnyStrategy, Guesser } from "../_strategy/mod.ts";
 
 /** What a game needs from its server. */
 export interface GameOptions {
   /** Picks the guesses. */
-  readonly strategy: Strategy;
+  readonly strategy: AnyStrategy;
   /** A source of numbers in [0, 1). */
   readonly random: () => number;
   /** Told of every report, as the reference prints `Server: N is Decision`. */
@@ -21,11 +21,13 @@ export interface GameOptions {
 /** The state of the games on one connection. */
 export class Game {
   #options: GameOptions;
-  #guesser: Guesser | undefined;
-  #lower = 0n;
-  #upper = -1n;
-  #secret: bigint | undefined;
-  #last: bigint | undefined;
+  #guesser: Guesser<bigint | number> | undefined;
+  #lower: bigint | number = 0;
+  #upper: bigint | number = -1;
+  // A guess is a number when the strategy gives one (an exact one, over a
+  // range of safe integers): no bigint per guess on the hot path.
+  #secret: bigint | number | undefined;
+  #last: bigint | number | undefined;
   #reported = true;
 
   /**
@@ -82,25 +84,47 @@ export class Game {
       throw new ProtocolError("no-guess", "REPORT with no guess to report: send NUMBER first");
     }
     this.#reported = true;
-    this.#options.report?.(last, decision);
+    const listener = this.#options.report;
+    if (listener !== undefined) listener(typeof last === "number" ? BigInt(last) : last, decision);
     if (decision === "Correct") this.#secret = last;
     else if (this.#secret === undefined) this.#guesser?.report(decision);
   }
 
+  /**
+   * Starts a game over `lower..upper`, as `PARAMS lower upper` does, from
+   * numbers: what a connection reads from a line's bytes when both are safe
+   * integers. `0 -1` ends the game.
+   *
+   * @throws {ProtocolError} `bad-range`; the game is then as it was before.
+   */
+  params(lower: number, upper: number): void {
+    if (lower > upper && !(lower === 0 && upper === -1)) throw badRange(lower, upper);
+    this.#begin(lower, upper);
+    this.#guesser = lower > upper
+      ? undefined
+      : this.#options.strategy(BigInt(lower), BigInt(upper), this.#options.random);
+  }
+
   #params(lower: bigint, upper: bigint): void {
-    if (lower > upper && !(lower === 0n && upper === -1n)) {
-      throw new ProtocolError(
-        "bad-range",
-        `Cannot start a game: lower ${lower} is above upper ${upper} (PARAMS 0 -1 ends a game)`,
-      );
-    }
+    if (lower > upper && !(lower === 0n && upper === -1n)) throw badRange(lower, upper);
+    this.#begin(lower, upper);
+    this.#guesser = lower > upper
+      ? undefined
+      : this.#options.strategy(lower, upper, this.#options.random);
+  }
+
+  #begin(lower: bigint | number, upper: bigint | number): void {
     this.#lower = lower;
     this.#upper = upper;
     this.#secret = undefined;
     this.#last = undefined;
     this.#reported = true;
-    this.#guesser = lower > upper
-      ? undefined
-      : this.#options.strategy(lower, upper, this.#options.random);
   }
+}
+
+function badRange(lower: bigint | number, upper: bigint | number): ProtocolError {
+  return new ProtocolError(
+    "bad-range",
+    `Cannot start a game: lower ${lower} is above upper ${upper} (PARAMS 0 -1 ends a game)`,
+  );
 }

@@ -7,9 +7,9 @@
 
 import { random } from "./random.ts";
 import { smart } from "./smart.ts";
-import type { Strategy } from "./types.ts";
+import type { AnyStrategy } from "./types.ts";
 
-export type { Guesser, Strategy } from "./types.ts";
+export type { AnyStrategy, Guesser, Strategy } from "./types.ts";
 
 /**
  * The names of the strategies: `random` plays as the reference does; `smart`
@@ -18,7 +18,7 @@ export type { Guesser, Strategy } from "./types.ts";
 export type StrategyName = "random" | "smart";
 
 /** Each strategy by its name. */
-export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = Object.freeze({
+export const STRATEGIES: Readonly<Record<StrategyName, AnyStrategy>> = Object.freeze({
   random,
   smart,
 });
