@@ -22,6 +22,7 @@
  */
 
 import type { Guesser, Strategy } from "./types.ts";
+import { word } from "./word.ts";
 
 // Six rounds of the 32-bit network left a bias in the pairs of consecutive
 // guesses over 1..64 (chi-square 6.7 and 11.7 standard deviations above its
@@ -40,10 +41,6 @@ function mix32(h: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
-}
-
-function word(random: () => number): number {
-  return Math.floor(random() * 2 ** 32) >>> 0;
 }
 
 /** Guess `x` of a range of up to 2^32 numbers, as a number of the range. */

@@ -11,11 +11,7 @@
  * @module
  */
 
-/** A 32-bit word from a source of numbers in [0, 1). */
-function word(random: () => number): number {
-  const r = random();
-  return r >= 0 && r < 1 ? Math.floor(r * 2 ** 32) >>> 0 : 0;
-}
+import { word } from "../word.ts";
 
 /** A uniform bigint in [0, n), for n >= 1. */
 function below(n: bigint, random: () => number): bigint {
