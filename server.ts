@@ -28,4 +28,6 @@ export type { Duplex } from "./_transport/streams.ts";
 export type { StrategyName } from "./_strategy/mod.ts";
 
 // As a program: the program lives in _cli/, which never imports this file.
-if (import.meta.main) await (await import("./_cli/server_main.ts")).main();
+// Not awaited: a pending top-level await costs Deno work on every turn of
+// the event loop (4.1k instructions a round trip at one connection).
+if (import.meta.main) void import("./_cli/server_main.ts").then((program) => program.main());
