@@ -14,32 +14,10 @@ import {
   parseCommand,
   ProtocolError,
 } from "../protocol.ts";
-import { ascii, hotCommand } from "./hot_lines.ts";
+import { ascii, hotCommand, paramsSpace, shortInteger } from "./hot_lines.ts";
 import { type LineSink, LineSplitter } from "../_protocol/lines.ts";
 import { Game, type GameOptions } from "./game.ts";
 import type { Socket, SocketHandlers } from "../_transport/types.ts";
-
-const PARAMS_WORD = new TextEncoder().encode("PARAMS ");
-
-/**
- * `bytes[start..end)` as parseInteger reads it (a sign, then ASCII digits,
- * leading zeros allowed) when it has at most 15 digits, so that a number
- * holds it exactly; else `NaN`.
- */
-function shortInteger(bytes: Uint8Array, start: number, end: number): number {
-  let i = start;
-  const sign = i < end ? bytes[i] : 0;
-  if (sign === 0x2b || sign === 0x2d) i++; // "+", "-"
-  if (i >= end || end - i > 15) return NaN;
-  let value = 0;
-  for (; i < end; i++) {
-    const digit = bytes[i] - 0x30;
-    if (digit < 0 || digit > 9) return NaN;
-    value = value * 10 + digit;
-  }
-  // `0 - 0` is 0, where `-0` would be -0: "-0" is the integer 0.
-  return sign === 0x2d ? 0 - value : value;
-}
 
 /** What every connection of one server shares. */
 export interface ConnectionContext {
@@ -126,11 +104,8 @@ export class Connection implements SocketHandlers, LineSink {
    * other line, which the general parser then reads.
    */
   #hotParams(bytes: Uint8Array, start: number, end: number): boolean {
-    if (end - start < 10) return false; // "PARAMS 0 0"
-    for (let i = 0; i < 7; i++) if (bytes[start + i] !== PARAMS_WORD[i]) return false;
-    let space = start + 7;
-    while (space < end && bytes[space] !== 0x20) space++;
-    if (space === end) return false;
+    const space = paramsSpace(bytes, start, end);
+    if (space === -1) return false;
     const lower = shortInteger(bytes, start + 7, space);
     const upper = shortInteger(bytes, space + 1, end);
     if (Number.isNaN(lower) || Number.isNaN(upper)) return false;

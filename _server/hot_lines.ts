@@ -67,3 +67,41 @@ export function ascii(bytes: Uint8Array, start: number, end: number): string | u
   }
   return text;
 }
+
+const PARAMS_WORD = encoder.encode("PARAMS ");
+
+/**
+ * `bytes[start..end)` as parseInteger reads it (a sign, then ASCII digits,
+ * leading zeros allowed) when it has at most 15 digits, so that a number
+ * holds it exactly; else `NaN`.
+ */
+/**
+ * A decimal integer of at most 15 digits, an optional sign first, read from
+ * `bytes[start..end)` as a number (exact: below 2^53); NaN for anything else.
+ */
+export function shortInteger(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  const sign = i < end ? bytes[i] : 0;
+  if (sign === 0x2b || sign === 0x2d) i++; // "+", "-"
+  if (i >= end || end - i > 15) return NaN;
+  let value = 0;
+  for (; i < end; i++) {
+    const digit = bytes[i] - 0x30;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  // `0 - 0` is 0, where `-0` would be -0: "-0" is the integer 0.
+  return sign === 0x2d ? 0 - value : value;
+}
+
+/**
+ * Where the space between a `PARAMS` line's two fields is, for a line that
+ * starts `PARAMS ` and has one more space; -1 for any other line.
+ */
+export function paramsSpace(bytes: Uint8Array, start: number, end: number): number {
+  if (end - start < 10) return -1; // "PARAMS 0 0"
+  for (let i = 0; i < 7; i++) if (bytes[start + i] !== PARAMS_WORD[i]) return -1;
+  let space = start + 7;
+  while (space < end && bytes[space] !== 0x20) space++;
+  return space === end ? -1 : space;
+}
