@@ -65,10 +65,10 @@ class DenoSocket extends PullSocket<number | null> {
     return buffer.subarray(0, n);
   }
 
-  protected async send(bytes: Uint8Array): Promise<void> {
-    for (let offset = 0; offset < bytes.length;) {
-      offset += await this.#conn.write(bytes.subarray(offset));
-    }
+  protected send(bytes: Uint8Array): Promise<number> {
+    // The write's own promise, with no async function around it: the queue
+    // sends the rest of a partial write itself.
+    return this.#conn.write(bytes);
   }
 
   protected release(): void {

@@ -45,9 +45,10 @@ export abstract class WriteQueue implements Socket {
   /**
    * Hands bytes to the transport. Returns how many it took at once (the
    * rest is offered again on `writable()`), or a promise that settles once
-   * it has written them all.
+   * it has written them: to how many it wrote, if not all (the rest is sent
+   * next, before what is queued), or to nothing, when it wrote them all.
    */
-  protected abstract send(bytes: Uint8Array): number | Promise<unknown>;
+  protected abstract send(bytes: Uint8Array): number | Promise<number | void>;
 
   /** Everything is written after `end()`: close the connection. */
   protected abstract finish(): void;
@@ -107,9 +108,9 @@ export abstract class WriteQueue implements Socket {
       if (this.#state === CLOSED) return;
       const sent = this.send(bytes);
       if (typeof sent !== "number") {
-        const length = bytes.length;
+        const chunk = bytes;
         this.sending = sent;
-        sent.then(() => this.#sent(length), (error) => this.fail(error));
+        sent.then((written) => this.#sent(chunk, written), (error) => this.fail(error));
         return;
       }
       const taken = Math.max(0, Math.min(sent, bytes.length));
@@ -128,10 +129,13 @@ export abstract class WriteQueue implements Socket {
     }
   }
 
-  #sent(length: number): void {
+  #sent(bytes: Uint8Array, written: number | void): void {
     this.sending = undefined;
-    this.#pending -= length;
-    if (this.#state !== CLOSED) this.#send(this.#take());
+    const taken = typeof written === "number" ? Math.max(0, written) : bytes.length;
+    this.#pending -= Math.min(taken, bytes.length);
+    if (this.#state === CLOSED) return;
+    if (taken < bytes.length) (this.#queue ??= []).unshift(bytes.subarray(taken));
+    this.#send(this.#take());
   }
 
   /** Everything queued, as one chunk, or `undefined` if nothing is. */

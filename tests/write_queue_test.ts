@@ -1,0 +1,123 @@
+/**
+ * The write queue that the Deno, Bun and web-stream adapters share, on a
+ * fake transport: whatever a send takes at once, or writes in part when its
+ * promise settles, every byte goes out once and in order; `drain` is told
+ * once the queue has emptied after `write()` said `false`; `end()` finishes
+ * only after the last byte.
+ *
+ * Runs unchanged under `node --test`, `bun test` and `deno test -A`.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { WriteQueue } from "../_transport/write_queue.ts";
+import type { SocketHandlers } from "../_transport/types.ts";
+
+/** How the fake transport takes a send. */
+type Take =
+  | { kind: "number"; most: number }
+  | { kind: "promise"; most: number }
+  | { kind: "whole" };
+
+/** A queue over a transport that takes at most `most` bytes a send. */
+class FakeQueue extends WriteQueue {
+  readonly out: number[] = [];
+  readonly events: string[] = [];
+  #take: Take;
+
+  constructor(take: Take, highWaterMark: number) {
+    super(highWaterMark);
+    this.#take = take;
+    const handlers: SocketHandlers = {
+      data: () => {},
+      end: () => {},
+      drain: () => void this.events.push("drain"),
+      close: () => {},
+      tooLong: () => {},
+    } as unknown as SocketHandlers;
+    this.handlers = handlers;
+  }
+
+  protected send(bytes: Uint8Array): number | Promise<number | void> {
+    const take = this.#take;
+    if (take.kind === "whole") {
+      const copy = [...bytes];
+      return new Promise<void>((resolve) =>
+        setTimeout(() => {
+          this.out.push(...copy);
+          resolve();
+        }, 0)
+      );
+    }
+    const n = Math.min(take.most, bytes.length);
+    const taken = [...bytes.subarray(0, n)];
+    if (take.kind === "number") {
+      this.out.push(...taken);
+      // The transport asks again at once, as Bun's drain would, later.
+      if (n < bytes.length) setTimeout(() => this.writable(), 0);
+      return n;
+    }
+    return new Promise<number>((resolve) =>
+      setTimeout(() => {
+        this.out.push(...taken);
+        resolve(n);
+      }, 0)
+    );
+  }
+
+  protected finish(): void {
+    this.events.push(`finish after ${this.out.length}`);
+  }
+
+  pause(): void {}
+  resume(): void {}
+  destroy(): void {}
+}
+
+async function until(what: () => boolean, queue: FakeQueue): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!what()) {
+    if (Date.now() > deadline) assert.fail(`${queue.out.length} bytes out, events ${queue.events}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+describe("write queue", () => {
+  const takes: readonly Take[] = [
+    { kind: "number", most: 3 },
+    { kind: "promise", most: 3 },
+    { kind: "promise", most: 1 },
+    { kind: "whole" },
+  ];
+  const chunks = ["12\n", "345\n", "6789\n", "ERROR bye\n"];
+  const all = chunks.join("");
+  for (const take of takes) {
+    const name = take.kind === "whole"
+      ? "a send's promise that writes it whole"
+      : `${
+        take.kind === "number" ? "a send that takes" : "a send's promise that writes"
+      } ${take.most} byte(s) at most`;
+    test(`${name}: every byte once and in order, then drain once`, async () => {
+      const queue = new FakeQueue(take, 8);
+      // However much the transport took at once, the last write reaches the mark of 8.
+      const accepted = chunks.map((chunk) => queue.write(chunk));
+      assert.deepEqual([accepted[0], accepted.at(-1)], [true, false]);
+      await until(() => queue.events.length > 0, queue);
+      assert.equal(String.fromCharCode(...queue.out), all);
+      assert.deepEqual(queue.events, ["drain"]);
+      queue.end();
+      assert.deepEqual(queue.events, ["drain", `finish after ${all.length}`]);
+    });
+    test(`${name}: end() with bytes waiting finishes after the last`, async () => {
+      const queue = new FakeQueue(take, 1024);
+      for (const chunk of chunks) assert.equal(queue.write(chunk), true);
+      queue.end();
+      assert.equal(queue.write("late\n"), false, "a write after end() is refused");
+      await until(() => queue.events.length > 0, queue);
+      assert.equal(String.fromCharCode(...queue.out), all);
+      assert.deepEqual(queue.events, [`finish after ${all.length}`]);
+    });
+  }
+});
