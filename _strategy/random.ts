@@ -28,7 +28,7 @@ import { word } from "./word.ts";
 // guesses over 1..64 (chi-square 6.7 and 11.7 standard deviations above its
 // mean over 200,000 games); eight did not; twelve keep a margin, for the
 // bigint network too.
-const ROUNDS = 12;
+const ROUNDS = 12; // the length of SmallRandom's key literal
 const TINY = 32n;
 const SMALL = 2n ** 32n;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -118,10 +118,16 @@ class SmallRandom implements Guesser<bigint | number> {
     this.#low = low;
     this.#lowMask = (1 << low) - 1;
     this.#highMask = (1 << (bits - low)) - 1;
-    const keys: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) keys.push(word(random) >>> 2);
+    // The keys come from two draws, through mix32 over a Weyl sequence, not
+    // from a draw each: `random` is a call into the runtime (Math.random),
+    // and a game starts every few round trips. The array starts as a literal
+    // of ROUNDS small integers, which costs less than growing it by push().
+    const seed = word(random);
+    const offset = word(random);
+    const keys = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    for (let i = 0; i < ROUNDS; i++) keys[i] = mix32((seed + i * 0x9e3779b9) ^ offset) >>> 2;
     this.#keys = keys;
-    this.#flip = word(random) & 1;
+    this.#flip = mix32(seed ^ ~offset) & 1;
   }
 
   #encrypt(x: number): number {
