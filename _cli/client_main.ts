@@ -30,7 +30,9 @@ Options:
   --games N          how many games on the connection (default 1)
   --timeout SECONDS  how long to wait for the server; 0 never (default 30)
   --play             you hold the secret: answer each guess yourself
-                     (w/c/u/y or the words; also from piped input)
+                     (w/c/u/y or the words, English or Korean, spaced or
+                     not, whatever --lang; sent in --dialect's words; also
+                     from piped input)
   --dialect en|ko    words sent for the decisions: en (Warmer, Colder, Unsure,
                      Correct; the default) or ko, the Korean notes' (더따뜻함,
                      더차가움, 잘모르겠음, 맞음), for a server of those notes

@@ -33,6 +33,9 @@ export interface Messages {
   inputEnded: string;
 }
 
+// The Korean words, as --play's help lines show them whatever the language.
+const KO = DECISION_WORDS.ko;
+
 const en: Messages = {
   banner: (lower, upper, secret) =>
     `Guess a number between ${lower} and ${upper}! Shhhhh, it's ${secret}.`,
@@ -41,7 +44,8 @@ const en: Messages = {
   decision: { Warmer: "Warmer", Colder: "Colder", Unsure: "Unsure", Correct: "Correct" },
   playBanner: (lower, upper) =>
     `Think of a number between ${lower} and ${upper}; the server will guess it.\n` +
-    "Answer each guess: w = warmer, c = colder, u = unsure, y = correct.",
+    "Answer each guess: w = warmer, c = colder, u = unsure, y = correct.\n" +
+    `The Korean words work too, spaced or not: ${KO.Warmer}, ${KO.Colder}, ${KO.Unsure}, ${KO.Correct}.`,
   prompt: (count, n, lower, upper) =>
     `Guess ${count}: ${n}   (it is in ${lower}..${upper})  w/c/u/y? `,
   unknownAnswer: (answer) => `"${answer}" is not an answer: type w, c, u or y.`,
@@ -62,7 +66,8 @@ const ko: Messages = {
   decision: DECISION_WORDS.ko,
   playBanner: (lower, upper) =>
     `${lower}부터 ${upper}까지 숫자 하나를 생각하세요. 서버가 맞혀 봅니다.\n` +
-    "추측마다 답하세요: w = 더따뜻함, c = 더차가움, u = 잘모르겠음, y = 맞음.",
+    `추측마다 답하세요: w = ${KO.Warmer}, c = ${KO.Colder}, u = ${KO.Unsure}, y = ${KO.Correct}.\n` +
+    "단어로 답해도 됩니다(띄어 써도 됩니다). 한글 자판 그대로 누른 ㅈ, ㅊ, ㅕ, ㅛ도 됩니다.",
   prompt: (count, n, lower, upper) =>
     `${count}번째 추측: ${n}   (범위 ${lower}..${upper})  w/c/u/y? `,
   unknownAnswer: (answer) => `"${answer}"은(는) 답이 아닙니다. w, c, u, y 중 하나를 입력하세요.`,

@@ -7,7 +7,13 @@
  */
 
 import type { GameSession } from "../_client/client.ts";
-import type { Decision } from "../protocol.ts";
+import {
+  type Decision,
+  DECISION_WORDS,
+  DECISIONS,
+  DIALECTS,
+  SPACED_KOREAN_WORDS,
+} from "../protocol.ts";
 import { narrow } from "../_strategy/interval.ts";
 import { decisionWord, type Messages } from "./messages.ts";
 
@@ -58,22 +64,38 @@ export class Candidates {
   }
 }
 
-const ANSWERS: Readonly<Record<string, Decision>> = {
-  w: "Warmer",
-  warmer: "Warmer",
-  c: "Colder",
-  colder: "Colder",
-  u: "Unsure",
-  unsure: "Unsure",
-  y: "Correct",
-  yes: "Correct",
-  correct: "Correct",
+/**
+ * The short answers: a key for each decision and "yes" for `Correct`, and
+ * their Korean mirror, the same keys pressed on a Korean (2-beolsik) keyboard
+ * left in Hangul mode (w c u y give ㅈ ㅊ ㅕ ㅛ), and 네 and 예.
+ */
+const SHORT_ANSWERS: Readonly<Record<Decision, readonly string[]>> = {
+  Warmer: ["w", "ㅈ"],
+  Colder: ["c", "ㅊ"],
+  Unsure: ["u", "ㅕ"],
+  Correct: ["y", "yes", "ㅛ", "네", "예"],
 };
 
-/** Reads a person's answer: a key or a decision word, in any case. */
+/**
+ * Every answer, in lower case: the short ones, and the words of every
+ * dialect and the spaced Korean ones, as the server reads them.
+ */
+const ANSWERS: ReadonlyMap<string, Decision> = new Map(
+  [...DIALECTS.map((dialect) => DECISION_WORDS[dialect]), SPACED_KOREAN_WORDS].flatMap((words) =>
+    DECISIONS.map((decision) => [words[decision].toLowerCase(), decision] as const)
+  ).concat(
+    DECISIONS.flatMap((decision) => SHORT_ANSWERS[decision].map((key) => [key, decision] as const)),
+  ),
+);
+
+/**
+ * Reads a person's answer, whatever the language of the lines: a key or a
+ * decision word, English (any case) or Korean (spaced or not, its spaces
+ * any run of them).
+ */
 export function parseAnswer(text: string): Decision | undefined {
-  const key = text.trim().toLowerCase();
-  return Object.hasOwn(ANSWERS, key) ? ANSWERS[key] : undefined;
+  const key = text.normalize("NFC").trim().replace(/\s+/g, " ").toLowerCase();
+  return ANSWERS.get(key);
 }
 
 /** Where the game talks to the person. */

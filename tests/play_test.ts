@@ -3,9 +3,16 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { Candidates, parseAnswer, play } from "../_cli/play.ts";
-import { decisionWord, MESSAGES, useColour } from "../_cli/messages.ts";
+import { decisionWord, MESSAGES, type Messages, useColour } from "../_cli/messages.ts";
 import { Client } from "../client.ts";
-import { decide, type Decision } from "../protocol.ts";
+import {
+  decide,
+  type Decision,
+  DECISION_WORDS,
+  DECISIONS,
+  DIALECTS,
+  SPACED_KOREAN_WORDS,
+} from "../protocol.ts";
 import { serve, serveConnection } from "../server.ts";
 import { RUNTIME, runtimeCommand } from "./_helpers.ts";
 
@@ -65,6 +72,98 @@ test("parseAnswer() takes keys and words in any case", () => {
   ];
   for (const [text, expected] of cases) assert.equal(parseAnswer(text), expected, text);
 });
+
+test("parseAnswer() takes the Korean words, unspaced and spaced, and the keys typed in Hangul mode", () => {
+  for (const decision of DECISIONS) {
+    const unspaced = DECISION_WORDS.ko[decision];
+    const spaced = SPACED_KOREAN_WORDS[decision];
+    for (const text of [unspaced, spaced, ` ${spaced} `, spaced.replace(" ", "   ")]) {
+      assert.equal(parseAnswer(text), decision, JSON.stringify(text));
+    }
+    // Typed decomposed (NFD), as some input methods send Hangul.
+    assert.equal(parseAnswer(unspaced.normalize("NFD")), decision, `${unspaced} as NFD`);
+  }
+  // w, c, u, y pressed with a Korean keyboard left in Hangul mode; and yes.
+  const keys: [string, Decision][] = [
+    ["ㅈ", "Warmer"],
+    ["ㅊ", "Colder"],
+    ["ㅕ", "Unsure"],
+    ["ㅛ", "Correct"],
+    ["네", "Correct"],
+    ["예", "Correct"],
+  ];
+  for (const [text, expected] of keys) assert.equal(parseAnswer(text), expected, text);
+  for (const text of ["따뜻함", "더", "더따뜻", "맞", "잘모르겠음요", "더 따 뜻 함", "아니요"]) {
+    assert.equal(parseAnswer(text), undefined, text);
+  }
+});
+
+/** The lines a stream's bytes carry, recorded as they pass. */
+function recorder(lines: string[]): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      pending += decoder.decode(chunk, { stream: true });
+      const parts = pending.split("\n");
+      pending = parts.pop()!;
+      lines.push(...parts);
+      controller.enqueue(chunk);
+    },
+  });
+}
+
+for (const dialect of DIALECTS) {
+  for (const lang of ["en", "ko"] as const) {
+    test(`play() with --lang ${lang} takes Korean answers and reports them in the client's dialect, ${dialect}`, async () => {
+      const sent: string[] = [];
+      const a = recorder(sent);
+      const b = new TransformStream<Uint8Array, Uint8Array>();
+      const served = serveConnection({ readable: a.readable, writable: b.writable }, {
+        quiet: true,
+      });
+      const client = new Client({ readable: b.readable, writable: a.writable }, { dialect });
+      const messages: Messages = MESSAGES[lang];
+      const secret = 37n;
+      const shown: string[] = [];
+      const decisions: Decision[] = [];
+      let previous: bigint | undefined;
+      let last: bigint | undefined;
+      const io = {
+        write: (text: string) => {
+          shown.push(text);
+          const match = text.match(/^(?:Guess \d+: |\d+번째 추측: )(\d+) /);
+          if (match) last = BigInt(match[1]);
+        },
+        read: () => {
+          // A game of 1..50 takes far fewer answers: more means some were refused.
+          if (decisions.length >= 60) {
+            return Promise.reject(new Error(`answers refused: ${shown.slice(-2).join("")}`));
+          }
+          const outcome = decide(secret, last!, previous);
+          previous = outcome.distance;
+          decisions.push(outcome.decision);
+          // Unspaced and spaced by turns.
+          const words = decisions.length % 2 ? DECISION_WORDS.ko : SPACED_KOREAN_WORDS;
+          return Promise.resolve(words[outcome.decision]);
+        },
+      };
+      let result: number | undefined;
+      {
+        await using game = await client.session(1, 50);
+        result = await play(game, 100, io, messages, false);
+      }
+      await client.close();
+      await served;
+      assert.equal(result, decisions.length);
+      assert.equal(decisions.at(-1), "Correct");
+      assert.equal(shown.at(-1), messages.won(secret, decisions.length) + "\n");
+      const reports = sent.filter((line) => line.startsWith("REPORT "));
+      const words: Readonly<Record<Decision, string>> = DECISION_WORDS[dialect];
+      assert.deepEqual(reports, decisions.map((decision) => `REPORT ${words[decision]}`));
+    });
+  }
+}
 
 test("play() refuses a contradictory answer, takes the next, and counts the guesses", async () => {
   const a = new TransformStream<Uint8Array, Uint8Array>();
@@ -151,6 +250,101 @@ test(`client.ts --play on ${RUNTIME} is played through piped input, contradictio
   assert.equal(code, 0, stderr + text);
   assert.match(text, /contradicts your earlier answers/);
   assert.match(text, /Found it: 13, in \d+ guess/);
+});
+
+/**
+ * Plays client.ts --play on this runtime against our server (on port 0),
+ * through piped input: `first`, if given, answers the first prompt; then
+ * each prompt `prompt` matches (its first group the guess) is answered
+ * honestly for `secret`, in the word `word` gives.
+ */
+async function playPiped(
+  flags: string[],
+  prompt: RegExp,
+  secret: bigint,
+  word: (decision: Decision, turn: number) => string,
+  first?: string,
+): Promise<{ code: number | null; text: string; stderr: string; reports: string[] }> {
+  const reports: string[] = [];
+  await using server = await serve({
+    port: 0,
+    onReport: (guess, decision) => void reports.push(`${guess} ${decision}`),
+  });
+  const [command, args] = runtimeCommand("client.ts", [
+    "--port",
+    String(server.addr.port),
+    "--play",
+    "--lower",
+    "1",
+    "--upper",
+    "20",
+    ...flags,
+  ]);
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+  let previous: bigint | undefined;
+  let output = "";
+  let turn = 0;
+  let stderr = "";
+  const all: string[] = [];
+  child.stderr.setEncoding("utf8").on("data", (text: string) => stderr += text);
+  child.stdout.setEncoding("utf8").on("data", (text: string) => {
+    all.push(text);
+    output += text;
+    const match = output.match(prompt);
+    if (!match) return;
+    output = "";
+    // A game of 1..20 takes far fewer answers: more means some were refused.
+    if (turn >= 40) {
+      child.stdin.end();
+      return;
+    }
+    if (first !== undefined && turn === 0) {
+      turn++;
+      child.stdin.write(first + "\n");
+      return;
+    }
+    const outcome = decide(secret, BigInt(match[1]), previous);
+    previous = outcome.distance;
+    child.stdin.write(word(outcome.decision, turn++) + "\n");
+  });
+  const timer = setTimeout(() => child.kill(), 60_000);
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  clearTimeout(timer);
+  return { code, text: all.join(""), stderr, reports };
+}
+
+test(`client.ts --play --lang en on ${RUNTIME} takes Korean answers; an unknown one gets the same help`, async () => {
+  const { code, text, stderr, reports } = await playPiped(
+    ["--lang", "en"],
+    /Guess \d+: (\d+) [^\n]*w\/c\/u\/y\? $/,
+    13n,
+    (decision, turn) => (turn % 2 ? SPACED_KOREAN_WORDS : DECISION_WORDS.ko)[decision],
+    "hot",
+  );
+  assert.equal(code, 0, stderr + text);
+  assert.match(text, /^"hot" is not an answer: type w, c, u or y\.$/m);
+  assert.match(text, /^Client: 13 is Correct$/m);
+  assert.match(text, /Found it: 13, in \d+ guess/);
+  assert.equal(reports.at(-1), "13 Correct");
+});
+
+test(`client.ts --play --lang ko --dialect ko on ${RUNTIME}: Korean lines, and Korean answers to 맞음`, async () => {
+  const { code, text, stderr, reports } = await playPiped(
+    ["--lang", "ko", "--dialect", "ko"],
+    /\d+번째 추측: (\d+) \s+\(범위 -?\d+\.\.-?\d+\) {2}w\/c\/u\/y\? $/,
+    13n,
+    (decision, turn) => (turn % 2 ? DECISION_WORDS.ko : SPACED_KOREAN_WORDS)[decision],
+    "따뜻함",
+  );
+  assert.equal(code, 0, stderr + text);
+  assert.match(text, /^1부터 20까지 숫자 하나를 생각하세요\. 서버가 맞혀 봅니다\.$/m);
+  // The banner's help says the words may be typed, spaced or not.
+  assert.match(text, /단어로 답해도 됩니다/);
+  assert.match(text, /^"따뜻함"은\(는\) 답이 아닙니다\. w, c, u, y 중 하나를 입력하세요\.$/m);
+  assert.match(text, /^클라이언트: 13는 맞음$/m);
+  assert.match(text, /^찾았습니다: 13, 추측 \d+번\.$/m);
+  assert.doesNotMatch(text, /Guess|Found|not an answer/);
+  assert.equal(reports.at(-1), "13 Correct");
 });
 
 test("decisions are coloured only on a terminal, and never with NO_COLOR", () => {
