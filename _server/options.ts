@@ -99,6 +99,8 @@ export interface ServeOptions extends GameServerOptions {
   /**
    * Bytes of replies that may wait to be written to a peer that does not read
    * them before the server stops reading from that peer, until they drain.
+   * The replies to at most 16 KiB more of its lines may wait beyond it: those
+   * the server was answering when the limit was reached.
    *
    * @default {65536}
    */

@@ -1,7 +1,8 @@
 /**
  * Bun's sockets (`Bun.listen`, `Bun.connect`) behind the adapter interface.
  * Bun's `write()` does not buffer: it returns how many bytes it took, so
- * the rest waits in the write queue for `drain`.
+ * the rest waits in the write queue for `drain`. Bun reads up to 512 KiB at
+ * once: reads are handed on in pieces (pieces.ts).
  *
  * @module
  */
@@ -9,6 +10,7 @@
 import { HIGH_WATER_MARK, type Open, type Runtime } from "./types.ts";
 import { onProcessSignal } from "./process_signal.ts";
 import { WriteQueue } from "./write_queue.ts";
+import { deliver, ended, type Paced, release } from "./pieces.ts";
 
 /** The little of Bun's socket this adapter uses. */
 interface RawSocket {
@@ -45,7 +47,10 @@ interface BunApi {
 const Bun = (globalThis as unknown as { Bun: BunApi }).Bun;
 
 /** One connection, kept on Bun's `socket.data`. */
-class BunSocket extends WriteQueue {
+class BunSocket extends WriteQueue implements Paced {
+  paused = false;
+  held: Uint8Array | undefined;
+  heldEnd = false;
   #raw: RawSocket;
   #failure: Error | undefined;
 
@@ -66,11 +71,13 @@ class BunSocket extends WriteQueue {
   }
 
   pause(): void {
+    this.paused = true;
     this.#raw.pause();
   }
 
   resume(): void {
-    this.#raw.resume();
+    this.paused = false;
+    if (release(this)) this.#raw.resume();
   }
 
   destroy(): void {
@@ -95,9 +102,9 @@ class BunSocket extends WriteQueue {
 function handler(open: Open, highWaterMark = HIGH_WATER_MARK): RawHandler {
   return {
     open: (raw) => void new BunSocket(raw, open, highWaterMark),
-    data: (raw, chunk) => raw.data.handlers.data(chunk),
+    data: (raw, chunk) => deliver(raw.data, chunk),
     drain: (raw) => raw.data.onDrain(),
-    end: (raw) => raw.data.handlers.end(),
+    end: (raw) => ended(raw.data),
     close: (raw, error) => raw.data.onClose(error),
     error: (raw, error) => raw.data.onError(error),
   };

@@ -1,7 +1,8 @@
 /**
  * Node's sockets (`node:net`) behind the adapter interface. Node buffers
  * writes itself: each socket is given the high-water mark, and `write()` and
- * `drain` are Node's own.
+ * `drain` are Node's own. Node reads up to 64 KiB at once: reads are handed
+ * on in pieces (pieces.ts).
  *
  * @module
  */
@@ -16,16 +17,20 @@ import {
   type SocketHandlers,
 } from "./types.ts";
 import { onProcessSignal } from "./process_signal.ts";
+import { deliver, ended, type Paced, release } from "./pieces.ts";
 
 /**
  * One socket: a class, and listeners shared by every socket (each finds its
  * owner through the socket), so that an idle connection costs one small
  * object here rather than a closure per method and event.
  */
-class NodeSocket implements Socket {
+class NodeSocket implements Socket, Paced {
   readonly net: NetSocket;
   handlers!: SocketHandlers;
   failure: unknown;
+  paused = false;
+  held: Uint8Array | undefined;
+  heldEnd = false;
 
   constructor(net: NetSocket) {
     this.net = net;
@@ -38,11 +43,13 @@ class NodeSocket implements Socket {
   }
 
   pause(): void {
+    this.paused = true;
     this.net.pause();
   }
 
   resume(): void {
-    this.net.resume();
+    this.paused = false;
+    if (release(this)) this.net.resume();
   }
 
   end(): void {
@@ -61,13 +68,13 @@ class NodeSocket implements Socket {
 const owners = new WeakMap<NetSocket, NodeSocket>();
 
 function onData(this: NetSocket, chunk: Uint8Array): void {
-  owners.get(this)!.handlers.data(chunk);
+  deliver(owners.get(this)!, chunk);
 }
 function onDrain(this: NetSocket): void {
   owners.get(this)!.handlers.drain();
 }
 function onEnd(this: NetSocket): void {
-  owners.get(this)!.handlers.end();
+  ended(owners.get(this)!);
 }
 function onError(this: NetSocket, error: Error): void {
   owners.get(this)!.failure = error;
@@ -82,14 +89,15 @@ function onClose(this: NetSocket): void {
  * fresh 64 KiB `ArrayBuffer`, garbage once handled, that V8 frees only after
  * external memory has grown by tens of MB: 300 peers flooding at once grew
  * the server's RSS by 36-53 MiB, against 2 MiB with it. Sharing it is safe:
- * reads are delivered one at a time, and `data` may use a chunk only during
- * the call. And a paused socket stops reading at once, where a stream reads
- * one more chunk into its buffer first.
+ * reads are delivered one at a time, `data` may use a chunk only during the
+ * call, and what pieces.ts holds of a read it copies. And a paused socket
+ * stops reading at once, where a stream reads one more chunk into its buffer
+ * first.
  */
 const READ_BUFFER = new Uint8Array(64 * 1024);
 
 function onRead(this: NetSocket, length: number, buffer: Uint8Array): void {
-  owners.get(this)!.handlers.data(buffer.subarray(0, length));
+  deliver(owners.get(this)!, buffer.subarray(0, length));
 }
 
 /** Node's own fields behind `onread` (`lib/net.js`), found once; `null` if absent. */

@@ -1,12 +1,14 @@
 /**
  * The read side that the pull-style adapters share (Deno's `conn.read()`, a
  * web stream's reader): one loop per socket that waits while the owner has
- * paused it, reads, delivers, and at the end of the input tells the owner.
+ * paused it, reads, delivers (in pieces, pieces.ts: a web stream's chunks may
+ * be of any size), and at the end of the input tells the owner.
  *
  * @module
  */
 
 import { WriteQueue } from "./write_queue.ts";
+import { deliver, ended, type Paced, release } from "./pieces.ts";
 
 /**
  * A socket whose bytes are pulled by a loop. An adapter supplies `read`,
@@ -14,8 +16,10 @@ import { WriteQueue } from "./write_queue.ts";
  * starts the loop with `pull()` once its owner is set, and gets the write
  * queue, pausing and closing from here.
  */
-export abstract class PullSocket<R> extends WriteQueue {
-  #paused = false;
+export abstract class PullSocket<R> extends WriteQueue implements Paced {
+  paused = false;
+  held: Uint8Array | undefined;
+  heldEnd = false;
   #wake: (() => void) | undefined;
 
   /** Starts one read. */
@@ -37,11 +41,11 @@ export abstract class PullSocket<R> extends WriteQueue {
   }
 
   pause(): void {
-    this.#paused = true;
+    this.paused = true;
   }
 
   resume(): void {
-    this.#paused = false;
+    this.paused = false;
     this.#wake?.();
   }
 
@@ -69,17 +73,22 @@ export abstract class PullSocket<R> extends WriteQueue {
   protected async pull(): Promise<void> {
     try {
       while (!this.closed) {
-        if (this.#paused) {
+        if (this.paused) {
           await new Promise<void>((resolve) => this.#wake = resolve);
           this.#wake = undefined;
           continue;
         }
+        // The rest of a read the owner paused in goes before the next read.
+        if (this.held !== undefined) {
+          release(this);
+          continue;
+        }
         const bytes = this.received(await this.read());
         if (bytes === null) {
-          this.handlers.end();
+          ended(this);
           return;
         }
-        this.handlers.data(bytes);
+        deliver(this, bytes);
         if (this.takesTurns) { while (this.sending !== undefined) await this.sending; }
       }
     } catch (error) {

@@ -14,7 +14,10 @@ export interface Socket {
    * has all been written.
    */
   write(data: string | Uint8Array): boolean;
-  /** Stops delivering `data` until `resume`. */
+  /**
+   * Stops delivering `data` until `resume`. Called during `data`, it acts
+   * once that call returns: the rest of the read waits for `resume`.
+   */
   pause(): void;
   /** Delivers `data` again. */
   resume(): void;
@@ -26,7 +29,10 @@ export interface Socket {
 
 /** What the socket's owner is told. */
 export interface SocketHandlers {
-  /** Bytes arrived; `chunk` is only valid during the call. */
+  /**
+   * Bytes arrived, at most `PIECE_BYTES` (pieces.ts, 16 KiB) at once; `chunk`
+   * is only valid during the call.
+   */
   data(chunk: Uint8Array): void;
   /** Everything queued has been written, after a `write` that returned `false`. */
   drain(): void;
