@@ -120,6 +120,14 @@ export interface StartOptions extends Command {
 /** A signal to stop a program with. */
 export type Signal = "SIGTERM" | "SIGINT" | "SIGKILL";
 
+/** How a program ended: its exit code, or else the signal that ended it. */
+export interface ExitStatus {
+  /** Its exit code, or `null` when a signal ended it. */
+  code: number | null;
+  /** The signal that ended it (`"SIGKILL"`, `"SIGSEGV"`...), or `null` when it exited. */
+  signal: string | null;
+}
+
 /**
  * A running program. `await using` kills it (SIGKILL) and waits for it to
  * exit, not for its output: a process it started may hold that open.
@@ -132,6 +140,11 @@ export interface Child extends AsyncDisposable {
    * exit code, or `null` when a signal ended it.
    */
   readonly exited: Promise<number | null>;
+  /**
+   * Settles as soon as it has exited, with how it ended; unlike
+   * {@linkcode Child.exited}, not waiting for its piped output to be read.
+   */
+  readonly status: Promise<ExitStatus>;
   /** Whether it has not exited yet. */
   readonly running: boolean;
   /** Its standard input, with `stdin: "pipe"`. */
@@ -205,7 +218,7 @@ class Output {
 /** What each runtime's spawn gives back, for {@linkcode start} to wrap. */
 interface Spawned {
   pid: number;
-  status: Promise<number | null>;
+  status: Promise<ExitStatus>;
   stdin: WritableStream<Uint8Array> | undefined;
   stdout: AsyncIterable<Uint8Array> | null;
   stderr: AsyncIterable<Uint8Array> | null;
@@ -239,7 +252,11 @@ function spawnDeno(options: StartOptions): Spawned {
     (mode ?? "pipe") === "pipe" ? stream() : null;
   return {
     pid: child.pid,
-    status: child.status.then((status) => status.signal === null ? status.code : null),
+    status: child.status.then((status) =>
+      status.signal === null
+        ? { code: status.code, signal: null }
+        : { code: null, signal: status.signal }
+    ),
     stdin: options.stdin === "pipe" ? child.stdin : undefined,
     stdout: piped(options.stdout, () => child.stdout),
     stderr: piped(options.stderr, () => child.stderr),
@@ -253,7 +270,9 @@ function spawnNode(options: StartOptions): Promise<Spawned> {
     env: defined({ ...process.env, ...options.env }),
     stdio: [options.stdin ?? "ignore", options.stdout ?? "pipe", options.stderr ?? "pipe"],
   });
-  const status = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  const status = new Promise<ExitStatus>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal }))
+  );
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("spawn", () => {
@@ -285,8 +304,11 @@ export async function start(options: StartOptions): Promise<Child> {
   const stdout = new Output(spawned.stdout);
   const stderr = new Output(spawned.stderr);
   let running = true;
-  const exited = spawned.status.then(async (code) => {
+  const status = spawned.status.then((status) => {
     running = false;
+    return status;
+  });
+  const exited = status.then(async ({ code }) => {
     await Promise.all([stdout.drain(), stderr.drain()]);
     return code;
   });
@@ -299,6 +321,7 @@ export async function start(options: StartOptions): Promise<Child> {
   return {
     pid: spawned.pid,
     exited,
+    status,
     get running() {
       return running;
     },
@@ -317,7 +340,7 @@ export async function start(options: StartOptions): Promise<Child> {
     },
     async [Symbol.asyncDispose]() {
       kill("SIGKILL");
-      await spawned.status;
+      await status;
     },
   };
 }

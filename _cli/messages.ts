@@ -10,12 +10,23 @@
 
 import process from "node:process";
 import { type Decision, DECISION_WORDS } from "../protocol.ts";
+import type { ExitStatus } from "./child.ts";
 
 /** The languages of the messages. */
 export type Language = "en" | "ko";
 
 /** The languages, for the `--lang` flag. */
 export const LANGUAGES: readonly Language[] = ["en", "ko"];
+
+/** A worker of `server.ts --workers` that ended while the server ran. */
+export interface WorkerEnd {
+  /** Its number: 1 to N - 1 (the first process is the Nth). */
+  worker: number;
+  /** Its process id. */
+  pid: number;
+  /** How it ended. */
+  status: ExitStatus;
+}
 
 /** The messages of one language. */
 export interface Messages {
@@ -31,6 +42,12 @@ export interface Messages {
   won(n: bigint, count: number): string;
   gaveUp(count: number): string;
   inputEnded: string;
+  /** A worker ended and is started again: restart `restart` of at most `limit` in `seconds`. */
+  workerRestarting(end: WorkerEnd, restart: number, limit: number, seconds: number): string;
+  /** A worker ended after `limit` restarts in `seconds`: the server stops. */
+  workerGivenUp(end: WorkerEnd, limit: number, seconds: number): string;
+  /** A worker that ended could not be started again: the server stops. */
+  workerNotRestarted(worker: number, reason: string): string;
 }
 
 // The Korean words, as --play's help lines show them whatever the language.
@@ -54,7 +71,23 @@ const en: Messages = {
   won: (n, count) => `Found it: ${n}, in ${count} guess${count === 1 ? "" : "es"}.`,
   gaveUp: (count) => `Not found in ${count} guesses.`,
   inputEnded: "Input ended before the game did.",
+  workerRestarting: (end, restart, limit, seconds) =>
+    `${
+      enWorkerEnded(end)
+    }; starting it again (restart ${restart} of at most ${limit} within ${seconds} s)`,
+  workerGivenUp: (end, limit, seconds) =>
+    `${enWorkerEnded(end)}, after ${limit} restarts within ${seconds} s: stopping the server`,
+  workerNotRestarted: (worker, reason) =>
+    `worker ${worker} did not start again (${reason}): stopping the server`,
 };
+
+/** `worker N (pid P) exited with code C`, or `... was killed by SIGNAL`. */
+function enWorkerEnded({ worker, pid, status }: WorkerEnd): string {
+  const how = status.signal === null
+    ? `exited with code ${status.code}`
+    : `was killed by ${status.signal}`;
+  return `worker ${worker} (pid ${pid}) ${how}`;
+}
 
 // The banner, report lines and words are the Korean notes' (their "1와 5"
 // included); the lines of --play are this program's own.
@@ -76,7 +109,21 @@ const ko: Messages = {
   won: (n, count) => `찾았습니다: ${n}, 추측 ${count}번.`,
   gaveUp: (count) => `추측 ${count}번 안에 찾지 못했습니다.`,
   inputEnded: "게임이 끝나기 전에 입력이 끝났습니다.",
+  workerRestarting: (end, restart, limit, seconds) =>
+    `${koWorkerEnded(end)}. 다시 시작합니다(${seconds}초 안에 최대 ${limit}번 중 ${restart}번째).`,
+  workerGivenUp: (end, limit, seconds) =>
+    `${koWorkerEnded(end)}. ${seconds}초 안에 이미 ${limit}번 다시 시작했으므로 서버를 멈춥니다.`,
+  workerNotRestarted: (worker, reason) =>
+    `워커 ${worker}을(를) 다시 시작하지 못했습니다(${reason}). 서버를 멈춥니다.`,
 };
+
+/** `워커 N(pid P)이(가) 끝났습니다(종료 코드 C)`, or `... SIGNAL 신호로 끝났습니다`. */
+function koWorkerEnded({ worker, pid, status }: WorkerEnd): string {
+  const how = status.signal === null
+    ? `끝났습니다(종료 코드 ${status.code})`
+    : `${status.signal} 신호로 끝났습니다`;
+  return `워커 ${worker}(pid ${pid})이(가) ${how}`;
+}
 
 /** The messages of each language. */
 export const MESSAGES: Readonly<Record<Language, Messages>> = { en, ko };

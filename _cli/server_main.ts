@@ -9,8 +9,14 @@ import { decisionWord, language, LANGUAGES, MESSAGES, useColour } from "./messag
 import { serve } from "../_server/serve.ts";
 import { strategyNames } from "../_strategy/mod.ts";
 import { getRuntime } from "../_transport/detect.ts";
-import { startWorker } from "./workers.ts";
-import { type Child, DENO_ENV_ASSIGNMENTS } from "./child.ts";
+import {
+  onFirstProcessGone,
+  onWorkerSignals,
+  RESTART_LIMIT,
+  RESTART_SECONDS,
+  WorkerGroup,
+} from "./workers.ts";
+import { DENO_ENV_ASSIGNMENTS } from "./child.ts";
 import { availableParallelism } from "node:os";
 import process from "node:process";
 
@@ -32,7 +38,9 @@ Options:
   --shutdown-timeout SECONDS  wait this long for connections on shutdown (default 5)
   --workers N              server processes on the port; 0 is one per core (default 1);
                            each has this one's language, colour and (on Deno) permissions
-                           (on Deno: run with -A --unstable-net)
+                           (on Deno: run with -A --unstable-net); they end when this one
+                           does, however it ends; one that dies is started again, at most
+                           ${RESTART_LIMIT} times in ${RESTART_SECONDS} s: past that all stop, exit code 1
   --reuse-port             share the port with other processes (--workers does)
   -h, --help               show this help
 
@@ -61,8 +69,9 @@ async function serverMain(args: string[]): Promise<number> {
     "shutdown-timeout": { type: "string", default: "5" },
     workers: { type: "string", default: "1" },
     "reuse-port": { type: "boolean", default: false },
-    // Not in the usage: the first process passes it to its workers (see workers.ts).
+    // Not in the usage: the first process passes them to its workers (see workers.ts).
     colour: { type: "boolean", default: false },
+    worker: { type: "boolean", default: false },
   }, args);
   if (flags === undefined) return 0;
   const lang = choice("lang", flags.lang as string | undefined, LANGUAGES);
@@ -85,40 +94,48 @@ async function serverMain(args: string[]): Promise<number> {
     idleTimeout: seconds("idle-timeout", flags["idle-timeout"] as string),
     shutdownTimeout: seconds("shutdown-timeout", flags["shutdown-timeout"] as string),
   });
-  const children: Child[] = [];
+  // What this process resolved for itself, so that every worker behaves as it does.
+  const copied = Object.entries(flags).flatMap(([name, value]) =>
+    typeof value !== "string" || ["port", "workers", "lang"].includes(name)
+      ? []
+      : [`--${name}`, value]
+  );
+  copied.push("--lang", resolved, "--port", String(server.addr.port), "--reuse-port");
+  if (flags.quiet) copied.push("--quiet");
+  if (colour) copied.push("--colour");
+  const group = new WorkerGroup({
+    args: copied,
+    address: server.addr,
+    messages,
+    warn: (line) => process.stderr.write(`server.ts: ${line}\n`),
+    // Not translated, as the first one is not: scripts and tests read it.
+    onRestart: (pids) => console.log(`Workers: ${pids.join(" ")}`),
+    onFailure: () => stopAll(),
+  });
   let stopping = false;
   const stopAll = () => {
     stopping = true;
-    for (const child of children) child.kill("SIGTERM");
+    group.stop();
     void server.close();
   };
-  const stop = (await getRuntime()).onSignal(stopAll);
+  // A worker stops when the first process tells it to, or is gone (see workers.ts).
+  const stop = flags.worker ? onWorkerSignals(stopAll) : (await getRuntime()).onSignal(stopAll);
+  const unwatch = flags.worker ? onFirstProcessGone(stopAll) : () => {};
   try {
-    // What this process resolved for itself, so that every worker behaves as it does.
-    const copied = Object.entries(flags).flatMap(([name, value]) =>
-      typeof value !== "string" || ["port", "workers", "lang"].includes(name)
-        ? []
-        : [`--${name}`, value]
-    );
-    copied.push("--lang", resolved, "--port", String(server.addr.port), "--reuse-port");
-    if (flags.quiet) copied.push("--quiet");
-    if (colour) copied.push("--colour");
-    for (let i = 1; i < workers && !stopping; i++) {
-      children.push(await startWorker(copied, server.addr));
-      if (stopping) stopAll();
-    }
+    if (!stopping) await group.start(workers - 1);
   } catch (error) {
     stopAll();
-    await Promise.all(children.map((child) => child.exited));
+    await group.finished();
+    unwatch();
+    stop();
     throw error;
   }
   // Not translated: scripts and tests read this line for the port.
   console.log(`Listening on ${server.addr.hostname}:${server.addr.port}`);
-  if (workers > 1) {
-    console.log(`Workers: ${[process.pid, ...children.map((c) => c.pid)].join(" ")}`);
-  }
+  if (workers > 1) console.log(`Workers: ${group.pids.join(" ")}`);
   await server.finished;
-  await Promise.all(children.map((child) => child.exited));
+  await group.finished();
+  unwatch();
   stop();
-  return 0;
+  return group.failed ? 1 : 0;
 }

@@ -12,6 +12,7 @@ import { type Client, connect } from "../client.ts";
 import { DENO_ENV, scriptCommand } from "../_cli/child.ts";
 import { decisionWord, MESSAGES } from "../_cli/messages.ts";
 import type { Decision } from "../protocol.ts";
+import { RawClient } from "./_raw_client.ts";
 import { ROOT, run, Running, RUNTIME, runtimeCommand, titled } from "./_helpers.ts";
 
 /** How many sockets a process holds, from /proc. */
@@ -31,24 +32,78 @@ function proc(pid: number, file: "cmdline" | "environ"): string[] {
   return readFileSync(`/proc/${pid}/${file}`, "utf8").split("\0").filter((s) => s !== "");
 }
 
+/**
+ * The ceiling of the tests that restart and wait for processes (Bun's default
+ * is 5 s); their waits have their own, shorter, deadlines.
+ */
+const LIMIT = 60_000;
+
 const skip = existsSync("/proc/self/fd")
   ? false
   : "needs Linux's /proc to see each worker's sockets";
 
-/** `server.ts --workers 2` and more flags, on this runtime (on Deno with `denoFlags`). */
-function workers(args: string[], denoFlags = ["-A", "--unstable-net"]): [string, string[]] {
-  return runtimeCommand("server.ts", ["--port", "0", "--workers", "2", ...args], denoFlags);
+/** `server.ts --workers N` (2 unless told) and more flags, on this runtime (on Deno with `denoFlags`). */
+function workers(
+  args: string[],
+  denoFlags = ["-A", "--unstable-net"],
+  count = 2,
+): [string, string[]] {
+  return runtimeCommand(
+    "server.ts",
+    ["--port", "0", "--workers", String(count), ...args],
+    denoFlags,
+  );
 }
 
 /** The processes `pids` found, for `killingAll` to end. */
 const seen = new Set<number>();
 
-/** The process ids of the server and its workers, from its `Workers:` line. */
-async function pids(server: Running): Promise<number[]> {
+/** The process ids of the server and its workers, from its first `Workers:` line. */
+async function pids(server: Running, count = 2): Promise<number[]> {
   const pids = (await server.waitFor(/^Workers: ([\d ]+)$/))[1].split(" ").map(Number);
   for (const pid of pids) seen.add(pid);
-  assert.equal(pids.length, 2);
+  assert.equal(pids.length, count);
   return pids;
+}
+
+/** The process ids of its last `Workers:` line, once that line differs from `before`. */
+async function newPids(server: Running, before: number[]): Promise<number[]> {
+  const last = () => server.lines.findLast((line) => line.startsWith("Workers: "));
+  const old = `Workers: ${before.join(" ")}`;
+  await server.until(() => last() !== old, { what: `Workers: line other than ${old}` });
+  const pids = last()!.slice("Workers: ".length).split(" ").map(Number);
+  for (const pid of pids) seen.add(pid);
+  assert.equal(pids.length, before.length);
+  return pids;
+}
+
+/** Whether a process runs: it is there and not a zombie, from /proc. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** Checks `done()` every 20 ms until it holds; fails after `timeout` ms. */
+async function poll(done: () => boolean, what: string, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`Not within ${timeout} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Waits until a server's standard error has `count` lines, and returns them. */
+async function stderrLines(server: Running, count: number, timeout?: number): Promise<string[]> {
+  const lines = () => server.stderr.split("\n").slice(0, -1);
+  await poll(
+    () => lines().length >= count,
+    `${count} lines on stderr, got ${JSON.stringify(server.stderr)}`,
+    timeout,
+  );
+  return lines();
 }
 
 /**
@@ -135,6 +190,130 @@ test(
     await playOnEveryWorker(port, all);
     assert.equal(await server.stop(), 0);
     for (const pid of all) assert.ok(!existsSync(`/proc/${pid}/fd`), `process ${pid} still runs`);
+  }),
+);
+
+test(
+  titled(
+    `server.ts --workers 3 on ${RUNTIME}: when the first process is SIGKILLed, the workers shut down as on SIGTERM and free the port`,
+    skip,
+  ),
+  { skip, timeout: LIMIT },
+  killingAll(async () => {
+    // Three processes: no worker may hold another's pipe from the first process open.
+    const [command, args] = workers(["--quiet"], undefined, 3);
+    await using server = new Running(command, args);
+    const port = await server.port();
+    const all = await pids(server, 3);
+    const clients: RawClient[] = [];
+    try {
+      // Games in progress, on every process (12 connections: all on one is 1 in 3^11).
+      for (let i = 0; i < 12; i++) {
+        const client = await RawClient.connect(port);
+        clients.push(client);
+        await client.write("PARAMS 1 10\nNUMBER\n");
+        assert.match(await client.line(), /^\d+$/);
+      }
+      process.kill(all[0], "SIGKILL");
+      await poll(() => !all.some(alive), `processes ${all} to end`, 5_000);
+      const last = await Promise.all(clients.map(async (client) => (await client.rest()).at(-1)));
+      // The first process's games are cut; each worker's end with its shutdown's line.
+      assert.ok(
+        last.some((line) => line?.startsWith("ERROR shutting-down ")),
+        JSON.stringify(last),
+      );
+    } finally {
+      for (const client of clients) client.destroy();
+    }
+    await assert.rejects(RawClient.connect(port), (error: NodeJS.ErrnoException) => {
+      assert.equal(error.code, "ECONNREFUSED");
+      return true;
+    });
+  }),
+);
+
+test(
+  titled(
+    `server.ts --workers 2 on ${RUNTIME}: a worker that dies is reported on stderr at once and started again`,
+    skip,
+  ),
+  { skip, timeout: LIMIT },
+  killingAll(async () => {
+    const [command, args] = workers(["--quiet"]);
+    await using server = new Running(command, args);
+    const port = await server.port();
+    const before = await pids(server);
+    process.kill(before[1], "SIGKILL");
+    const [line] = await stderrLines(server, 1, 5_000);
+    assert.equal(
+      line,
+      `server.ts: worker 1 (pid ${before[1]}) was killed by SIGKILL; ` +
+        "starting it again (restart 1 of at most 3 within 60 s)",
+    );
+    const after = await newPids(server, before);
+    assert.equal(after[0], before[0]);
+    assert.ok(after[1] !== before[1] && alive(after[1]), `${before} -> ${after}`);
+    await playOnEveryWorker(port, after);
+    assert.equal(await server.stop(), 0);
+    for (const pid of after) assert.ok(!alive(pid), `process ${pid} still runs`);
+    assert.equal(server.stderr, `${line}\n`);
+  }),
+);
+
+test(
+  titled(
+    `server.ts --workers 3 --lang ko on ${RUNTIME}: a worker that dies a 4th time within a minute stops the server, exit code 1`,
+    skip,
+  ),
+  { skip, timeout: LIMIT },
+  killingAll(async () => {
+    const [command, args] = workers(["--quiet", "--lang", "ko"], undefined, 3);
+    await using server = new Running(command, args);
+    await server.port();
+    let current = await pids(server, 3);
+    const died: number[] = [];
+    // SIGTERM first: a worker stopped by a signal and exiting 0 is still unexpected.
+    for (const signal of ["SIGTERM", "SIGKILL", "SIGKILL"] as const) {
+      died.push(current[1]);
+      process.kill(current[1], signal);
+      current = await newPids(server, current);
+    }
+    died.push(current[1]);
+    process.kill(current[1], "SIGKILL");
+    assert.equal(await server.exited, 1);
+    const restart = (n: number) => `다시 시작합니다(60초 안에 최대 3번 중 ${n}번째).`;
+    assert.deepEqual(await stderrLines(server, 4), [
+      `server.ts: 워커 1(pid ${died[0]})이(가) 끝났습니다(종료 코드 0). ${restart(1)}`,
+      `server.ts: 워커 1(pid ${died[1]})이(가) SIGKILL 신호로 끝났습니다. ${restart(2)}`,
+      `server.ts: 워커 1(pid ${died[2]})이(가) SIGKILL 신호로 끝났습니다. ${restart(3)}`,
+      `server.ts: 워커 1(pid ${died[3]})이(가) SIGKILL 신호로 끝났습니다. ` +
+      "60초 안에 이미 3번 다시 시작했으므로 서버를 멈춥니다.",
+    ]);
+    for (const pid of current) assert.ok(!alive(pid), `process ${pid} still runs`);
+  }),
+);
+
+const noSetsid = skip || await run("setsid", ["--version"]).then(
+  (result) => result.code === 0 ? false : "needs util-linux's setsid(1)",
+  () => "needs util-linux's setsid(1)",
+);
+
+test(
+  titled(
+    `server.ts --workers 3 on ${RUNTIME}: SIGINT to every process at once, as Ctrl-C sends it, stops all with exit code 0 and no worker reported`,
+    noSetsid,
+  ),
+  { skip: noSetsid, timeout: LIMIT },
+  killingAll(async () => {
+    // setsid(1): the server and its workers in a process group of their own, the server's id.
+    const [command, args] = workers(["--quiet"], undefined, 3);
+    await using server = new Running("setsid", [command, ...args]);
+    await server.port();
+    const all = await pids(server, 3);
+    process.kill(-all[0], "SIGINT");
+    assert.equal(await server.exited, 0);
+    assert.equal(server.stderr, "");
+    for (const pid of all) assert.ok(!alive(pid), `process ${pid} still runs`);
   }),
 );
 
