@@ -16,18 +16,26 @@ import {
 
 const encoder = new TextEncoder();
 const NUMBER_LINE = encoder.encode("NUMBER");
-// Every spelling of every report: the English ones as before, and the Korean
-// ones (which alone have non-ASCII bytes) in a table of their own, so that an
-// English line is checked against no more spellings than it was before them.
+// Every spelling of every report: the English ones by their first letter,
+// and the Korean ones (which alone have non-ASCII bytes) in a table of their
+// own, so that an English line is checked against one or two spellings.
 const reportLine = (word: string) => ({
   bytes: encoder.encode(`REPORT ${word}`),
   command: parseCommand(`REPORT ${word}`),
 });
-const ENGLISH_LINES = DECISIONS.map((decision) => reportLine(DECISION_WORDS.en[decision]));
+type ReportLine = ReturnType<typeof reportLine>;
 const KOREAN_LINES = [
   ...new Set([...Object.values(DECISION_WORDS.ko), ...Object.values(SPACED_KOREAN_WORDS)]),
 ].map(reportLine);
 const WORD_START = "REPORT ".length;
+const NUMBER_COMMAND = parseCommand("NUMBER");
+// The English reports by their word's first letter (C: Colder and Correct),
+// so that a line is compared with one or two spellings, not four.
+const ENGLISH_BY_LETTER: ReportLine[][] = Array.from({ length: 0x80 }, () => []);
+for (const decision of DECISIONS) {
+  const line = reportLine(DECISION_WORDS.en[decision]);
+  ENGLISH_BY_LETTER[line.bytes[WORD_START]].push(line);
+}
 
 function equals(bytes: Uint8Array, start: number, end: number, expected: Uint8Array): boolean {
   if (end - start !== expected.length) return false;
@@ -43,10 +51,11 @@ function equals(bytes: Uint8Array, start: number, end: number, expected: Uint8Ar
  * tests/korean_test.ts checks the Korean spellings).
  */
 export function hotCommand(bytes: Uint8Array, start: number, end: number): Command | undefined {
-  if (equals(bytes, start, end, NUMBER_LINE)) return parseCommand("NUMBER");
-  if (bytes[start] !== 0x52) return undefined; // "R"
-  const korean = end - start > WORD_START && bytes[start + WORD_START] > 0x7f;
-  for (const report of korean ? KOREAN_LINES : ENGLISH_LINES) {
+  const first = bytes[start];
+  if (first === 0x4e) return equals(bytes, start, end, NUMBER_LINE) ? NUMBER_COMMAND : undefined; // "N"
+  if (first !== 0x52 || end - start <= WORD_START) return undefined; // "R"
+  const letter = bytes[start + WORD_START];
+  for (const report of letter > 0x7f ? KOREAN_LINES : ENGLISH_BY_LETTER[letter]) {
     if (equals(bytes, start, end, report.bytes)) return report.command;
   }
   return undefined;
