@@ -88,8 +88,19 @@ export abstract class PullSocket<R> extends WriteQueue implements Paced {
           ended(this);
           return;
         }
+        if (!this.takesTurns) {
+          deliver(this, bytes);
+          continue;
+        }
+        // Answer the chunk, then wait until its replies are written, settling
+        // the sends begun meanwhile here rather than each with a `.then`.
+        this.claimed = true;
         deliver(this, bytes);
-        if (this.takesTurns) { while (this.sending !== undefined) await this.sending; }
+        for (let sending; (sending = this.sending) !== undefined;) {
+          const written = await sending;
+          if (this.sending === sending) this.settle(written);
+        }
+        this.claimed = false;
       }
     } catch (error) {
       this.close(this.closed ? undefined : error);

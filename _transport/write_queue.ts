@@ -25,7 +25,15 @@ export abstract class WriteQueue implements Socket {
   /** The socket's owner; the adapter sets it from `open`. */
   handlers!: SocketHandlers;
   /** The send in flight, when the transport's sends are promises. */
-  protected sending: Promise<unknown> | undefined;
+  protected sending: Promise<number | void> | undefined;
+  /**
+   * While set, a send's promise gets no `.then` of its own: the caller that
+   * set it awaits `sending` and calls {@linkcode WriteQueue.settle} (a read
+   * loop that waits for its writes anyway spares each a promise reaction).
+   */
+  protected claimed = false;
+  /** The bytes of the claimed send in flight. */
+  #claimed: Uint8Array | undefined;
   #highWaterMark: number;
   /** Bytes waiting for the send in flight (or for `writable()`), oldest first. */
   #queue: Uint8Array[] | undefined;
@@ -108,9 +116,13 @@ export abstract class WriteQueue implements Socket {
       if (this.#state === CLOSED) return;
       const sent = this.send(bytes);
       if (typeof sent !== "number") {
-        const chunk = bytes;
         this.sending = sent;
-        sent.then((written) => this.#sent(chunk, written), (error) => this.fail(error));
+        if (this.claimed) {
+          this.#claimed = bytes;
+        } else {
+          const chunk = bytes;
+          sent.then((written) => this.#sent(chunk, written), (error) => this.fail(error));
+        }
         return;
       }
       const taken = Math.max(0, Math.min(sent, bytes.length));
@@ -127,6 +139,19 @@ export abstract class WriteQueue implements Socket {
       this.#full = false;
       this.handlers.drain();
     }
+  }
+
+  /**
+   * A claimed send has settled to `written`: account for it and send on. For
+   * the caller that awaited `sending` while `claimed`, and only when
+   * `sending` is still the promise it awaited (an unclaimed send settles
+   * itself, before that caller wakes).
+   */
+  protected settle(written: number | void): void {
+    const bytes = this.#claimed;
+    if (bytes === undefined) return;
+    this.#claimed = undefined;
+    this.#sent(bytes, written);
   }
 
   #sent(bytes: Uint8Array, written: number | void): void {
