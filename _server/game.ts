@@ -6,12 +6,14 @@
  */
 
 import { type Command, type Decision, ProtocolError } from "../protocol.ts";
-import type { AnyStrategy, Guesser } from "../_strategy/mod.ts";
+import type { AnyStrategy, Guesser, NumberStrategy } from "../_strategy/mod.ts";
 
 /** What a game needs from its server. */
 export interface GameOptions {
   /** Picks the guesses. */
   readonly strategy: AnyStrategy;
+  /** The same strategy's start from numbers, if it has one (no `bigint` per game). */
+  readonly numbers?: NumberStrategy | undefined;
   /** A source of numbers in [0, 1). */
   readonly random: () => number;
   /** Told of every report, as the reference prints `Server: N is Decision`. */
@@ -100,9 +102,12 @@ export class Game {
   params(lower: number, upper: number): void {
     if (lower > upper && !(lower === 0 && upper === -1)) throw badRange(lower, upper);
     this.#begin(lower, upper);
+    const options = this.#options;
     this.#guesser = lower > upper
       ? undefined
-      : this.#options.strategy(BigInt(lower), BigInt(upper), this.#options.random);
+      : options.numbers !== undefined
+      ? options.numbers(lower, upper, options.random)
+      : options.strategy(BigInt(lower), BigInt(upper), options.random);
   }
 
   #params(lower: bigint, upper: bigint): void {

@@ -8,7 +8,7 @@
 import { Connection, type ConnectionContext } from "./connection.ts";
 import type { GameServerOptions, ServeOptions, Server } from "./options.ts";
 import { type Decision, formatError } from "../protocol.ts";
-import { STRATEGIES, strategyNames } from "../_strategy/mod.ts";
+import { NUMBER_STRATEGIES, STRATEGIES, strategyNames } from "../_strategy/mod.ts";
 import { getRuntime } from "../_transport/detect.ts";
 import type { Listener, Socket } from "../_transport/types.ts";
 import { type Duplex, streamsToSocket } from "../_transport/streams.ts";
@@ -40,6 +40,7 @@ class Context implements ConnectionContext {
     const log = options.log ?? console.log;
     this.game = {
       strategy: STRATEGIES[strategy],
+      numbers: NUMBER_STRATEGIES[strategy],
       random: options.random ?? Math.random,
       report: options.quiet ? undefined : options.onReport ??
         ((guess: bigint, decision: Decision) => log(`Server: ${guess} is ${decision}`)),

@@ -5,11 +5,11 @@
  * @module
  */
 
-import { random } from "./random.ts";
+import { random, randomNumbers } from "./random.ts";
 import { smart } from "./smart.ts";
-import type { AnyStrategy } from "./types.ts";
+import type { AnyStrategy, NumberStrategy } from "./types.ts";
 
-export type { AnyStrategy, Guesser, Strategy } from "./types.ts";
+export type { AnyStrategy, Guesser, NumberStrategy, Strategy } from "./types.ts";
 
 /**
  * The names of the strategies: `random` plays as the reference does; `smart`
@@ -22,6 +22,10 @@ export const STRATEGIES: Readonly<Record<StrategyName, AnyStrategy>> = Object.fr
   random,
   smart,
 });
+
+/** The strategies that can also start a game from numbers, by name. */
+export const NUMBER_STRATEGIES: Readonly<Partial<Record<StrategyName, NumberStrategy>>> = Object
+  .freeze({ random: randomNumbers });
 
 /** The strategies' names, in the order of the table: what the program's flag accepts. */
 export const strategyNames: readonly StrategyName[] = Object.freeze(

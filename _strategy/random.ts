@@ -6,8 +6,9 @@
  * memory whatever the range's size, no guess repeats, and `next()` says when
  * every number has been guessed:
  *
- * - up to 32 numbers: each guess drawn from those not yet guessed, as the
- *   reference's odds are;
+ * - up to 1024 numbers: each guess drawn from those not yet guessed, as the
+ *   reference's odds are, the guessed ones kept as bits (of one integer up
+ *   to 32 numbers);
  * - up to 2^32: a keyed pseudo-random permutation of the range, walked in
  *   order: a Feistel network over the least power of two at least the
  *   range's size, on 32-bit integers, with cycle walking to stay inside the
@@ -21,7 +22,7 @@
  * @module
  */
 
-import type { Guesser, Strategy } from "./types.ts";
+import type { Guesser, NumberStrategy, Strategy } from "./types.ts";
 import { word } from "./word.ts";
 
 // Six rounds of the 32-bit network left a bias in the pairs of consecutive
@@ -29,8 +30,11 @@ import { word } from "./word.ts";
 // mean over 200,000 games); eight did not; twelve keep a margin, for the
 // bigint network too.
 const ROUNDS = 12; // the length of SmallRandom's key literal
-const TINY = 32n;
-const SMALL = 2n ** 32n;
+const TINY = 32;
+/** The most numbers a game draws from those not yet guessed: 32 words of bits. */
+const MEDIUM = 1024;
+const SMALL_SIZE = 2 ** 32;
+const SMALL = BigInt(SMALL_SIZE);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = -MAX_SAFE;
 
@@ -63,9 +67,9 @@ class TinyRandom implements Guesser<bigint | number> {
   #unguessed: number;
   #left: number;
 
-  constructor(lower: bigint, size: number, exact: boolean, random: () => number) {
-    this.#lower = exact ? Number(lower) : 0;
-    this.#bigLower = exact ? undefined : lower;
+  constructor(lower: number, bigLower: bigint | undefined, size: number, random: () => number) {
+    this.#lower = lower;
+    this.#bigLower = bigLower;
     this.#state = word(random) | 0;
     this.#unguessed = (2 ** size - 1) | 0;
     this.#left = size;
@@ -88,8 +92,84 @@ class TinyRandom implements Guesser<bigint | number> {
   report(): void {}
 }
 
+/** The bits set in a 32-bit word. */
+function popcount(v: number): number {
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
 /**
- * A range of 33 to 2^32 numbers, on 32-bit integers: a Feistel network over
+ * A range of 33 to {@linkcode MEDIUM} numbers: each guess drawn from the
+ * numbers not yet guessed, as the reference's odds are, kept as the bits of
+ * a few 32-bit words (four for 1..100). While at least half the range is
+ * left, a draw over the whole range is retried until it finds an unguessed
+ * number (fewer than two draws a guess); after that, the n-th unguessed
+ * number is found by counting bits, word by word. The draws come from a
+ * Weyl sequence through {@linkcode mix32}, its start and step drawn from
+ * `random` when the game starts. A guess costs one or two `mix32`s, where
+ * the network's cost twelve to twenty-four.
+ */
+class MediumRandom implements Guesser<bigint | number> {
+  #lower: number;
+  #bigLower: bigint | undefined;
+  #size: number;
+  #left: number;
+  #state: number;
+  #step: number;
+  #guessed: number[];
+
+  constructor(lower: number, bigLower: bigint | undefined, size: number, random: () => number) {
+    this.#lower = lower;
+    this.#bigLower = bigLower;
+    this.#size = size;
+    this.#left = size;
+    this.#state = word(random) | 0;
+    this.#step = word(random) | 1;
+    const guessed: number[] = [];
+    for (let i = 0; i < size; i += 32) guessed.push(0);
+    this.#guessed = guessed;
+  }
+
+  /** The next draw, in [0, n) for n up to 2^21 (exact in a double). */
+  #draw(n: number): number {
+    this.#state = (this.#state + this.#step) | 0;
+    return Math.floor(mix32(this.#state) * n / 2 ** 32);
+  }
+
+  next(): bigint | number | undefined {
+    const left = this.#left;
+    if (left === 0) return undefined;
+    this.#left = left - 1;
+    const guessed = this.#guessed;
+    let x: number;
+    if (left * 2 > this.#size) {
+      do x = this.#draw(this.#size); while ((guessed[x >>> 5] >>> (x & 31)) & 1);
+    } else {
+      let n = this.#draw(left);
+      let w = 0;
+      let free = 0;
+      for (;; w++) {
+        // The last word's bits past the range count as guessed.
+        const past = w * 32 + 32 - this.#size;
+        free = ~guessed[w] & (past > 0 ? -1 >>> past : -1);
+        const count = popcount(free);
+        if (n < count) break;
+        n -= count;
+      }
+      while (n-- > 0) free &= free - 1; // the lowest n unguessed numbers aside
+      x = w * 32 + 31 - Math.clz32(free & -free);
+    }
+    guessed[x >>> 5] |= 1 << (x & 31);
+    return at(this.#lower, this.#bigLower, x);
+  }
+
+  report(): void {}
+}
+
+/**
+ * A range of {@linkcode MEDIUM} + 1 to 2^32 numbers, on 32-bit integers: a
+ * Feistel network over
  * the least power of two at least the range's size, in two halves of at
  * least three bits each. Every round is then an even permutation of the
  * network's numbers, so the network alone would play only half the orders
@@ -109,11 +189,11 @@ class SmallRandom implements Guesser<bigint | number> {
   #keys: number[];
   #count = 0;
 
-  constructor(lower: bigint, size: number, exact: boolean, random: () => number) {
+  constructor(lower: number, bigLower: bigint | undefined, size: number, random: () => number) {
     const bits = 32 - Math.clz32(size - 1);
     const low = bits >> 1;
-    this.#lower = exact ? Number(lower) : 0;
-    this.#bigLower = exact ? undefined : lower;
+    this.#lower = lower;
+    this.#bigLower = bigLower;
     this.#size = size;
     this.#low = low;
     this.#lowMask = (1 << low) - 1;
@@ -212,6 +292,20 @@ class BigRandom implements Guesser {
   report(): void {}
 }
 
+/** A range of up to 2^32 numbers: `lower + x`, or `bigLower + x` when that is set. */
+function small(
+  lower: number,
+  bigLower: bigint | undefined,
+  size: number,
+  random: () => number,
+): Guesser<bigint | number> {
+  return size <= TINY
+    ? new TinyRandom(lower, bigLower, size, random)
+    : size <= MEDIUM
+    ? new MediumRandom(lower, bigLower, size, random)
+    : new SmallRandom(lower, bigLower, size, random);
+}
+
 /**
  * Guesses at random, never the same number twice in a game.
  *
@@ -224,7 +318,18 @@ export const random: Strategy<bigint | number> = (lower, upper, random) => {
   const size = upper - lower + 1n;
   if (size > SMALL) return new BigRandom(lower, size, random);
   const exact = lower >= MIN_SAFE && upper <= MAX_SAFE;
-  return size <= TINY
-    ? new TinyRandom(lower, Number(size), exact, random)
-    : new SmallRandom(lower, Number(size), exact, random);
+  return exact
+    ? small(Number(lower), undefined, Number(size), random)
+    : small(0, lower, Number(size), random);
+};
+
+/**
+ * {@linkcode random} over a range given as safe integers: the same games,
+ * started with no `bigint` for a range of up to 2^32 numbers.
+ */
+export const randomNumbers: NumberStrategy = (lower, upper, random) => {
+  const size = upper - lower + 1; // exact: at most 2^54 - 1
+  return size > SMALL_SIZE
+    ? new BigRandom(BigInt(lower), BigInt(size), random)
+    : small(lower, undefined, size, random);
 };

@@ -37,5 +37,17 @@ export type Strategy<Guess extends bigint | number = bigint> = (
   random: () => number,
 ) => Guesser<Guess>;
 
+/**
+ * A strategy's second way to start a game: over `lower..upper` given as safe
+ * integers (`lower <= upper`), for a server that read them from a line as
+ * numbers, so that starting a game makes no `bigint`. It plays the games
+ * the strategy plays from the same range as `bigint`s.
+ */
+export type NumberStrategy = (
+  lower: number,
+  upper: number,
+  random: () => number,
+) => Guesser<bigint | number>;
+
 /** Any strategy: what a game accepts. */
 export type AnyStrategy = Strategy<bigint | number>;

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { random } from "../_strategy/random.ts";
+import { random, randomNumbers } from "../_strategy/random.ts";
 import { seeded } from "./_seeded.ts";
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -88,8 +88,30 @@ describe("random strategy", () => {
     play(MAX_SAFE - 2n ** 32n + 2n, MAX_SAFE + 1n, 500, "bigint");
   });
 
-  test("works on both sides of the 32 numbers between drawing and the network", () => {
-    for (const size of [31n, 32n, 33n, 34n]) play(-3n, size - 4n, Number(size), "number");
+  test("works on both sides of 32 numbers (one word of bits) and of 1024 (the network)", () => {
+    for (const size of [31n, 32n, 33n, 34n, 63n, 64n, 65n]) {
+      play(-3n, size - 4n, Number(size), "number");
+    }
+    for (const size of [1023n, 1024n, 1025n, 1026n]) play(-3n, size - 4n, Number(size), "number");
+  });
+
+  test("every number is as likely at each position of a game over 1..40, drawn or counted (chi-square, p > 0.001)", () => {
+    // Up to position 19 a guess is a draw retried until it is new; from 20 on,
+    // with half the range left, the n-th unguessed number is counted out.
+    const rng = seeded(12);
+    const games = 20_000;
+    const positions = [0, 10, 19, 20, 21, 30, 38, 39];
+    const counts = positions.map(() => Array.from({ length: 40 }, () => 0));
+    for (let game = 0; game < games; game++) {
+      const guesser = random(1n, 40n, rng);
+      const order = Array.from({ length: 40 }, () => Number(guesser.next()));
+      positions.forEach((position, i) => counts[i][order[position] - 1]++);
+    }
+    positions.forEach((position, i) => {
+      // 39 degrees of freedom: 72.05 is the 0.001 critical value.
+      const x2 = chiSquare(counts[i], games / 40);
+      assert.ok(x2 < 72.05, `position ${position}: chi-square ${x2.toFixed(1)}, ${counts[i]}`);
+    });
   });
 
   test("gives numbers over safe integers only, bigints just past ±(2^53 - 1)", () => {
@@ -134,10 +156,11 @@ describe("random strategy", () => {
     assert.ok(chiSquare([...counts.values()], games / 120) < 172.5);
   });
 
-  test("plays even and odd orders of a whole game equally often, over the network's ranges", () => {
+  test("plays even and odd orders of a whole game equally often, drawn and over the network", () => {
     // A Feistel network's rounds are even permutations; without the swap of 0
-    // and 1 after them every game over 1..64 played an even order.
-    for (const n of [33, 48, 64, 100]) {
+    // and 1 after them every game over 1..64 played an even order (when the
+    // network played 33 to 1024 numbers).
+    for (const n of [33, 48, 64, 100, 1025, 1100]) {
       const rng = seeded(11);
       const games = 2000;
       let even = 0;
@@ -157,6 +180,20 @@ describe("random strategy", () => {
     for (let game = 0; game < games; game++) counts[Number(random(1n, 100n, rng).next()!) - 1]++;
     // 99 degrees of freedom: 148.2 is the 0.001 critical value.
     assert.ok(chiSquare(counts, games / 100) < 148.2, `${counts}`);
+  });
+
+  test("started from numbers, plays the games it plays from bigints, at every size", () => {
+    const sizes = [1, 5, 32, 33, 100, 1024, 1025, 2 ** 20, 2 ** 32, 2 ** 32 + 1, 2 ** 40];
+    for (const lower of [-7, 0, Number.MAX_SAFE_INTEGER - 2 ** 41]) {
+      for (const size of sizes) {
+        const upper = lower + size - 1;
+        const fromBigints = random(BigInt(lower), BigInt(upper), seeded(size));
+        const fromNumbers = randomNumbers(lower, upper, seeded(size));
+        for (let i = 0; i < Math.min(size, 50); i++) {
+          assert.equal(fromNumbers.next(), fromBigints.next(), `${lower}..${upper}, guess ${i}`);
+        }
+      }
+    }
   });
 
   test("two games with different randomness play different orders", () => {
