@@ -15,7 +15,7 @@ import { deliver, ended, type Paced, release } from "./pieces.ts";
 /** The little of Bun's socket this adapter uses. */
 interface RawSocket {
   data: BunSocket;
-  write(data: Uint8Array): number;
+  write(data: Uint8Array | string): number;
   pause(): void;
   resume(): void;
   end(): void;
@@ -60,6 +60,16 @@ class BunSocket extends WriteQueue implements Paced {
     raw.data = this;
     raw.setNoDelay(true);
     this.handlers = open(this);
+  }
+
+  // Bun's write() takes a string and says how many of its bytes it took:
+  // replies go out with no TextEncoder copy.
+  protected override get takesText(): boolean {
+    return true;
+  }
+
+  protected override sendText(text: string): number {
+    return this.#raw.write(text); // -1 once closed: nothing taken
   }
 
   protected send(bytes: Uint8Array): number {

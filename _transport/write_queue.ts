@@ -58,6 +58,23 @@ export abstract class WriteQueue implements Socket {
    */
   protected abstract send(bytes: Uint8Array): number | Promise<number | void>;
 
+  /**
+   * Whether the transport takes text as it is, through `sendText()`: then a
+   * reply that goes out whole at once is never made into bytes here.
+   */
+  protected get takesText(): boolean {
+    return false;
+  }
+
+  /**
+   * Hands text to the transport, for an adapter whose `takesText` is true:
+   * returns how many of its UTF-8 bytes it took at once (the rest is offered
+   * again, as bytes, on `writable()`).
+   */
+  protected sendText(_text: string): number {
+    return 0;
+  }
+
   /** Everything is written after `end()`: close the connection. */
   protected abstract finish(): void;
 
@@ -78,6 +95,7 @@ export abstract class WriteQueue implements Socket {
   /** Queues bytes or text; `false` while the queue is at the high-water mark. */
   write(data: string | Uint8Array): boolean {
     if (this.#state !== OPEN) return false;
+    if (typeof data === "string" && !this.#busy && this.takesText) return this.#writeText(data);
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
     this.#pending += bytes.length;
     if (this.#busy) (this.#queue ??= []).push(bytes);
@@ -107,6 +125,22 @@ export abstract class WriteQueue implements Socket {
     this.#state = CLOSED;
     this.#queue = undefined;
     return true;
+  }
+
+  /** Offers `text` to the transport while nothing waits; queues what it did not take. */
+  #writeText(text: string): boolean {
+    const taken = this.sendText(text);
+    // `length` counts UTF-16 units, which are the bytes only of ASCII text.
+    if (taken === text.length && ascii(text)) return !this.#full;
+    const bytes = encoder.encode(text);
+    const rest = bytes.subarray(Math.max(0, Math.min(taken, bytes.length)));
+    if (rest.length > 0) {
+      this.#busy = true;
+      this.#pending += rest.length;
+      (this.#queue ??= []).push(rest);
+      if (this.#pending >= this.#highWaterMark) this.#full = true;
+    }
+    return !this.#full;
   }
 
   /** Sends `bytes`, then whatever is queued, until the transport must wait or all is out. */
@@ -170,6 +204,11 @@ export abstract class WriteQueue implements Socket {
     this.#queue = undefined;
     return queue.length === 1 ? queue[0] : concat(queue);
   }
+}
+
+function ascii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

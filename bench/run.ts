@@ -42,7 +42,7 @@ const HELP = `usage: node_modules/.bin/node bench/run.ts [options]
                       variable), bare-deno-plain, bare-bun, bare-node (bench/bare_server.ts: each
                       runtime's floor) (default: all but bare-deno-plain)
   --target HOST:PORT  also measure an already running server (repeatable; no RSS, CPU, footprint)
-  --concurrency LIST  connections per measurement (default 1,50,1000)
+  --concurrency LIST  connections per measurement (default 1,50,1000; '' for none)
   --duration S        measured seconds per measurement (default 5)
   --warmup S          seconds of play before measuring (default 1)
   --runs N            runs; figures are medians (default 3)
@@ -416,7 +416,7 @@ async function main(): Promise<number> {
     return done.map((r) => ({ ...r, summary: summarize(r.all) }));
   };
   const rows: Row[] = [];
-  for (const c of values.concurrency.split(",").map(Number)) {
+  for (const c of values.concurrency.split(",").filter((c) => c !== "").map(Number)) {
     const results = await repeat(`${c} connections`, servers, (s) => measure(s, c, options));
     for (const { spec, all, summary } of results) {
       const perRun = all.map((m) => m.roundTripsPerS);

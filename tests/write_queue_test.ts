@@ -18,6 +18,7 @@ import type { SocketHandlers } from "../_transport/types.ts";
 /** How the fake transport takes a send. */
 type Take =
   | { kind: "number"; most: number }
+  | { kind: "text"; most: number }
   | { kind: "promise"; most: number }
   | { kind: "whole" };
 
@@ -40,6 +41,15 @@ class FakeQueue extends WriteQueue {
     this.handlers = handlers;
   }
 
+  protected override get takesText(): boolean {
+    return this.#take.kind === "text";
+  }
+
+  /** Takes text as Bun's write() does: at most `most` of its UTF-8 bytes. */
+  protected override sendText(text: string): number {
+    return this.send(new TextEncoder().encode(text)) as number;
+  }
+
   protected send(bytes: Uint8Array): number | Promise<number | void> {
     const take = this.#take;
     if (take.kind === "whole") {
@@ -53,7 +63,7 @@ class FakeQueue extends WriteQueue {
     }
     const n = Math.min(take.most, bytes.length);
     const taken = [...bytes.subarray(0, n)];
-    if (take.kind === "number") {
+    if (take.kind === "number" || take.kind === "text") {
       this.out.push(...taken);
       // The transport asks again at once, as Bun's drain would, later.
       if (n < bytes.length) setTimeout(() => this.writable(), 0);
@@ -87,28 +97,47 @@ async function until(what: () => boolean, queue: FakeQueue): Promise<void> {
 describe("write queue", () => {
   const takes: readonly Take[] = [
     { kind: "number", most: 3 },
+    { kind: "text", most: 3 },
+    { kind: "text", most: 1000 },
     { kind: "promise", most: 3 },
     { kind: "promise", most: 1 },
     { kind: "whole" },
   ];
-  const chunks = ["12\n", "345\n", "6789\n", "ERROR bye\n"];
+  // "맞음\n" has 3 UTF-16 units and 7 bytes: a send that takes 3 of them
+  // must not count it as all.
+  const chunks = ["12\n", "맞음\n", "6789\n", "ERROR bye\n"];
   const all = chunks.join("");
+  const BYTES = new TextEncoder().encode(all).length;
   for (const take of takes) {
     const name = take.kind === "whole"
       ? "a send's promise that writes it whole"
       : `${
-        take.kind === "number" ? "a send that takes" : "a send's promise that writes"
+        take.kind === "number"
+          ? "a send that takes"
+          : take.kind === "text"
+          ? "a send of text that takes"
+          : "a send's promise that writes"
       } ${take.most} byte(s) at most`;
+    if (take.kind === "text" && take.most >= BYTES) {
+      test(`${name}: every write taken whole at once, nothing waits, no drain`, () => {
+        const queue = new FakeQueue(take, 8);
+        assert.deepEqual(chunks.map((chunk) => queue.write(chunk)), chunks.map(() => true));
+        assert.equal(new TextDecoder().decode(new Uint8Array(queue.out)), all);
+        queue.end();
+        assert.deepEqual(queue.events, [`finish after ${BYTES}`]);
+      });
+      continue;
+    }
     test(`${name}: every byte once and in order, then drain once`, async () => {
       const queue = new FakeQueue(take, 8);
       // However much the transport took at once, the last write reaches the mark of 8.
       const accepted = chunks.map((chunk) => queue.write(chunk));
       assert.deepEqual([accepted[0], accepted.at(-1)], [true, false]);
       await until(() => queue.events.length > 0, queue);
-      assert.equal(String.fromCharCode(...queue.out), all);
+      assert.equal(new TextDecoder().decode(new Uint8Array(queue.out)), all);
       assert.deepEqual(queue.events, ["drain"]);
       queue.end();
-      assert.deepEqual(queue.events, ["drain", `finish after ${all.length}`]);
+      assert.deepEqual(queue.events, ["drain", `finish after ${BYTES}`]);
     });
     test(`${name}: end() with bytes waiting finishes after the last`, async () => {
       const queue = new FakeQueue(take, 1024);
@@ -116,8 +145,8 @@ describe("write queue", () => {
       queue.end();
       assert.equal(queue.write("late\n"), false, "a write after end() is refused");
       await until(() => queue.events.length > 0, queue);
-      assert.equal(String.fromCharCode(...queue.out), all);
-      assert.deepEqual(queue.events, [`finish after ${all.length}`]);
+      assert.equal(new TextDecoder().decode(new Uint8Array(queue.out)), all);
+      assert.deepEqual(queue.events, [`finish after ${BYTES}`]);
     });
   }
 });
