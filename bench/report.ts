@@ -44,7 +44,16 @@ export type Measurement =
   & { notes: string[] };
 
 /** Medians of one server at one concurrency. */
-export type Row = Measurement & { server: string; connections: number; perRun: number[] };
+/**
+ * A server at one concurrency: the medians of its runs, each run's round
+ * trips/s, and which run each was (a failed run has none).
+ */
+export type Row = Measurement & {
+  server: string;
+  connections: number;
+  perRun: number[];
+  runOf: number[];
+};
 
 /** Medians of one server's footprint runs. */
 export type Footprint =
@@ -222,7 +231,9 @@ ${o.runs} run(s).`));
     ...prose(`
 "Floor" is the same figure for the runtime's bare server (bench/bare_server.ts; \`bare-deno\`
 started with the variable, as \`deno\` is): where the floor misses a target, no server on that
-runtime meets it on this machine. The ×ref ratios above judge nothing.`),
+runtime meets it on this machine. "Ours" and "floor" are medians over runs; the share of the floor
+is the median over runs of ours divided by the floor in the same run (measured one after the other),
+which the machine's drift between runs does not reach. The ×ref ratios above judge nothing.`),
   );
   out.push(...table("<target|ours|floor|share of floor|<met?", targets(results)));
   return out.join("\n") + "\n";
@@ -255,6 +266,24 @@ rate; \`--spin 0\` shows its bare cost.`,
   ].filter(Boolean).join(" ");
 }
 
+/**
+ * Ours as a share of the floor: the median, over the runs both finished, of
+ * ours divided by the floor in the same run. The runs are interleaved, so
+ * the two of a run were measured one after the other, under the same load
+ * of the machine; the ratio of two medians would mix runs measured minutes
+ * apart.
+ */
+export function pairedShare(ours: Row, floor: Row): number {
+  const shares = ours.runOf.flatMap((run, i) => {
+    const j = floor.runOf.indexOf(run);
+    return j === -1 ? [] : [ours.perRun[i] / floor.perRun[j]];
+  });
+  if (shares.length === 0) return NaN;
+  shares.sort((a, b) => a - b);
+  const middle = shares.length >> 1;
+  return shares.length % 2 === 1 ? shares[middle] : (shares[middle - 1] + shares[middle]) / 2;
+}
+
 /** The targets' rows: each with our figure, the floor's, the share and whether it is met. */
 function targets({ rows, footprints, bursts }: Results): string[][] {
   const get = (server: string, c: number) =>
@@ -265,11 +294,10 @@ function targets({ rows, footprints, bursts }: Results): string[][] {
   const add = (...cells: string[]) => out.push(cells);
   for (const runtime of ["deno", "bun", "node"]) {
     for (const c of [1, 50, 1000]) {
-      const [ours, floor] = [runtime, `bare-${runtime}`].map((s) =>
-        get(s, c)?.roundTripsPerS ?? NaN
-      );
+      const [mine, bare] = [get(runtime, c), get(`bare-${runtime}`, c)];
+      const [ours, floor] = [mine, bare].map((r) => r?.roundTripsPerS ?? NaN);
       const what = `${runtime}, ${connections(c)}: round trips/s ≥ 95% of floor`;
-      const share = ours / floor;
+      const share = mine && bare ? pairedShare(mine, bare) : NaN;
       add(what, int(ours), int(floor), fixed(1, "%")(share * 100), verdict(share >= 0.95, share));
     }
   }

@@ -397,12 +397,18 @@ async function main(): Promise<number> {
     list: Spec[],
     task: (s: Spec) => Promise<T>,
   ) => {
-    const results = list.map((spec) => ({ spec, all: [] as T[], summary: {} as T }));
+    const results = list.map((spec) => ({
+      spec,
+      all: [] as T[],
+      runOf: [] as number[],
+      summary: {} as T,
+    }));
     for (let run = 1; run <= runs; run++) {
-      for (const { spec, all } of results) {
+      for (const { spec, all, runOf } of results) {
         log(`${what}, run ${run}/${runs}: ${spec.name}`);
         try {
           all.push(await task(spec));
+          runOf.push(run);
           const figures = Object.entries(all.at(-1)!).filter(([, v]) => typeof v === "number");
           log(`  ${figures.map(([k, v]) => `${k} ${+(v as number).toPrecision(4)}`).join(", ")}`);
         } catch (error) {
@@ -418,9 +424,9 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   for (const c of values.concurrency.split(",").filter((c) => c !== "").map(Number)) {
     const results = await repeat(`${c} connections`, servers, (s) => measure(s, c, options));
-    for (const { spec, all, summary } of results) {
+    for (const { spec, all, runOf, summary } of results) {
       const perRun = all.map((m) => m.roundTripsPerS);
-      rows.push({ server: spec.name, connections: c, perRun, ...summary });
+      rows.push({ server: spec.name, connections: c, perRun, runOf, ...summary });
     }
   }
   const limits = spawnSync("/bin/sh", ["-c", `${RAISE}; ulimit -n`]);
