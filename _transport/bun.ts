@@ -69,11 +69,22 @@ class BunSocket extends WriteQueue implements Paced {
   }
 
   protected override sendText(text: string): number {
-    return this.#raw.write(text); // -1 once closed: nothing taken
+    return this.#took(this.#raw.write(text));
   }
 
   protected send(bytes: Uint8Array): number {
-    return this.#raw.write(bytes); // -1 once closed: nothing taken
+    return this.#took(this.#raw.write(bytes));
+  }
+
+  /**
+   * What a write took. Bun's write() gives -1 once the socket has failed
+   * (its peer reset it): nothing is taken, and the socket is closed, after
+   * the current event. Left open, a paused socket would be told of its end
+   * only when the server stops.
+   */
+  #took(taken: number): number {
+    if (taken < 0) queueMicrotask(() => this.#raw.terminate());
+    return taken;
   }
 
   protected finish(): void {
