@@ -1,7 +1,7 @@
 /**
  * The server's side of one connection, on the adapter's socket: bytes in,
  * lines, game, replies out. All complete lines of a chunk are answered with
- * one write; a peer whose replies pile up unread stops being read until they
+ * at most two writes (the first reply at once, the rest together); a peer whose replies pile up unread stops being read until they
  * drain. Knows nothing of the runtime.
  *
  * @module
@@ -44,6 +44,8 @@ export class Connection implements SocketHandlers, LineSink {
   #game: Game;
   #splitter: LineSplitter;
   #out = "";
+  /** A reply of the chunk being answered has been written: the rest wait in #out. */
+  #wrote = false;
   #paused = false;
   #closing = false;
 
@@ -61,7 +63,7 @@ export class Connection implements SocketHandlers, LineSink {
     this.lastActive = context.now;
   }
 
-  /** Answers every complete line of the chunk with one write. */
+  /** Answers every complete line of the chunk: the first reply at once, the rest together. */
   data(chunk: Uint8Array): void {
     if (this.#closing) return;
     this.lastActive = this.#context.now;
@@ -91,7 +93,18 @@ export class Connection implements SocketHandlers, LineSink {
     }
     try {
       const reply = this.#game.handle(command);
-      if (reply !== undefined) this.#out += reply + "\n";
+      if (reply === undefined) return;
+      // The chunk's first reply goes out at once; later ones, and errors,
+      // wait in #out for the end of the chunk. A reply kept on the
+      // connection would make the collector look at it again every round
+      // trip (a fresh string held by a long-lived object): 6% of our Bun
+      // server's instructions a round trip at 1000 connections.
+      if (this.#out === "" && !this.#wrote) {
+        this.#wrote = true;
+        this.#write(reply + "\n");
+      } else {
+        this.#out += reply + "\n";
+      }
     } catch (error) {
       this.#refuse(error);
     }
@@ -180,9 +193,15 @@ export class Connection implements SocketHandlers, LineSink {
   }
 
   #flush(): void {
+    this.#wrote = false;
     if (this.#out === "") return;
     const out = this.#out;
     this.#out = "";
+    this.#write(out);
+  }
+
+  /** Writes, and stops reading while the replies wait unread. */
+  #write(out: string): void {
     if (!this.#socket.write(out) && !this.#paused) {
       this.#paused = true;
       this.#socket.pause();
