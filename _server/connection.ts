@@ -1,8 +1,9 @@
 /**
  * The server's side of one connection, on the adapter's socket: bytes in,
  * lines, game, replies out. All complete lines of a chunk are answered with
- * at most two writes (the first reply at once, the rest together); a peer whose replies pile up unread stops being read until they
- * drain. Knows nothing of the runtime.
+ * at most two writes (the first reply at once, the rest together); a peer
+ * whose replies pile up unread stops being read until they drain. Knows
+ * nothing of the runtime.
  *
  * @module
  */
