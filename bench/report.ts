@@ -278,10 +278,14 @@ export function pairedShare(ours: Row, floor: Row): number {
     const j = floor.runOf.indexOf(run);
     return j === -1 ? [] : [ours.perRun[i] / floor.perRun[j]];
   });
-  if (shares.length === 0) return NaN;
-  shares.sort((a, b) => a - b);
-  const middle = shares.length >> 1;
-  return shares.length % 2 === 1 ? shares[middle] : (shares[middle - 1] + shares[middle]) / 2;
+  return shares.length === 0 ? NaN : median(shares);
+}
+
+/** The median of the numbers that are not NaN (NaN if none is). */
+export function median(values: number[]): number {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** The targets' rows: each with our figure, the floor's, the share and whether it is met. */

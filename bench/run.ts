@@ -21,7 +21,7 @@ import { type Command, DENO_ENV, DENO_ENV_ASSIGNMENTS, listening, start } from "
 import { buildC } from "./build_c.ts";
 import { chart } from "./chart.ts";
 import type { Burst, Footprint, HistogramJson, Measurement } from "./report.ts";
-import { percentile, report, type Results, type Row } from "./report.ts";
+import { median, percentile, report, type Results, type Row } from "./report.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const [NODE, DENO, BUN] = ["node", "deno", "bun"].map((name) =>
@@ -326,12 +326,6 @@ function specs(names: string[], targets: string[], workers: string | undefined) 
     list.push({ name: `target ${target}`, target: { host, port: Number(port) } });
   }
   return { servers: list, notes };
-}
-
-function median(values: number[]): number {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const SUMMED = new Set(["violations", "socketErrors", "closedEarly"]);
