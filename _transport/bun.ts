@@ -10,7 +10,7 @@
 import { HIGH_WATER_MARK, type Open, type Runtime } from "./types.ts";
 import { onProcessSignal } from "./process_signal.ts";
 import { WriteQueue } from "./write_queue.ts";
-import { deliver, ended, type Paced, release } from "./pieces.ts";
+import { deliver, ended, type Paced, resumed } from "./pieces.ts";
 
 /** The little of Bun's socket this adapter uses. */
 interface RawSocket {
@@ -98,7 +98,7 @@ class BunSocket extends WriteQueue implements Paced {
 
   resume(): void {
     this.paused = false;
-    if (release(this)) this.#raw.resume();
+    if (resumed(this)) this.#raw.resume();
   }
 
   destroy(): void {

@@ -9,13 +9,15 @@
 
 import { HIGH_WATER_MARK, LISTEN_BACKLOG, type Open, type Runtime } from "./types.ts";
 import { PullSocket } from "./read_loop.ts";
+import { PIECE_BYTES } from "./pieces.ts";
 
 // A connection's read buffer starts small, so that thousands of idle
 // connections (each with a read pending) cost little, and doubles each time
 // a read fills it, up to the most a busy connection needs. 128 bytes hold a
 // round trip's lines many times over.
 const FIRST_READ_SIZE = 128;
-const MOST_READ_SIZE = 16 * 1024;
+// No more than pieces.ts hands on whole, so Deno's reads go on as they are.
+const MOST_READ_SIZE = PIECE_BYTES;
 
 // The first buffers are cut from shared slabs: an ArrayBuffer of its own
 // would cost a connection more than its 128 bytes. A slab lives while any

@@ -17,7 +17,7 @@ import {
   type SocketHandlers,
 } from "./types.ts";
 import { onProcessSignal } from "./process_signal.ts";
-import { deliver, ended, type Paced, release } from "./pieces.ts";
+import { deliver, ended, type Paced, resumed } from "./pieces.ts";
 
 /**
  * One socket: a class, and listeners shared by every socket (each finds its
@@ -49,7 +49,7 @@ class NodeSocket implements Socket, Paced {
 
   resume(): void {
     this.paused = false;
-    if (release(this)) this.net.resume();
+    if (resumed(this)) this.net.resume();
   }
 
   end(): void {

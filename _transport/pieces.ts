@@ -10,7 +10,7 @@
  * An adapter keeps the fields of {@linkcode Paced} on its socket, sets
  * `paused` in `pause()` and clears it in `resume()`, hands every read to
  * {@linkcode deliver} and the end of the input to {@linkcode ended}, and
- * reads on only once {@linkcode release} has handed on what was held. It
+ * reads on only once {@linkcode resumed} has handed on what was held. It
  * must deliver nothing while paused (its transport stops reading), so that
  * held bytes keep their place.
  *
@@ -25,7 +25,7 @@ import type { SocketHandlers } from "./types.ts";
  */
 export const PIECE_BYTES = 16 * 1024;
 
-/** The read state a socket keeps for {@linkcode deliver}, {@linkcode release} and {@linkcode ended}. */
+/** The read state a socket keeps for {@linkcode deliver}, {@linkcode resumed} and {@linkcode ended}. */
 export interface Paced {
   /** The socket's owner. */
   readonly handlers: SocketHandlers;
@@ -53,7 +53,7 @@ export function deliver(socket: Paced, chunk: Uint8Array): void {
  * Returns whether the transport may read on: nothing is held, nor owed, and
  * the owner has not paused again (in the last piece, too).
  */
-export function release(socket: Paced): boolean {
+export function resumed(socket: Paced): boolean {
   const held = socket.held;
   if (held !== undefined) {
     socket.held = undefined;

@@ -8,7 +8,7 @@
  */
 
 import { WriteQueue } from "./write_queue.ts";
-import { deliver, ended, type Paced, release } from "./pieces.ts";
+import { deliver, ended, type Paced, resumed } from "./pieces.ts";
 
 /**
  * A socket whose bytes are pulled by a loop. An adapter supplies `read`,
@@ -80,7 +80,7 @@ export abstract class PullSocket<R> extends WriteQueue implements Paced {
         }
         // The rest of a read the owner paused in goes before the next read.
         if (this.held !== undefined) {
-          release(this);
+          resumed(this);
           continue;
         }
         const bytes = this.received(await this.read());

@@ -23,7 +23,7 @@ import { Buffer } from "node:buffer";
 import { test } from "node:test";
 import { serve, serveConnection } from "../server.ts";
 import { getRuntime } from "../_transport/detect.ts";
-import { deliver, ended, type Paced, PIECE_BYTES, release } from "../_transport/pieces.ts";
+import { deliver, ended, type Paced, PIECE_BYTES, resumed } from "../_transport/pieces.ts";
 import {
   HIGH_WATER_MARK,
   type Runtime,
@@ -263,11 +263,11 @@ function pacedSocket(every: number): {
 
 /**
  * What an adapter does at `resume()`: clears `paused`, and reads on only if
- * `release` says so. Returns whether it may read.
+ * `resumed` says so. Returns whether it may read.
  */
 function resume(socket: Paced): boolean {
   socket.paused = false;
-  return release(socket);
+  return resumed(socket);
 }
 
 function concat(chunks: readonly Uint8Array[]): Uint8Array {
