@@ -36,8 +36,7 @@ class FakeQueue extends WriteQueue {
       end: () => {},
       drain: () => void this.events.push("drain"),
       close: () => {},
-      tooLong: () => {},
-    } as unknown as SocketHandlers;
+    };
     this.handlers = handlers;
   }
 
