@@ -18,29 +18,37 @@ import { PIECE_BYTES } from "./pieces.ts";
 const FIRST_READ_SIZE = 128;
 // No more than pieces.ts hands on whole, so Deno's reads go on as they are.
 const MOST_READ_SIZE = PIECE_BYTES;
+// A connection's replies are copied into a buffer of its own (the write
+// queue's scratch) when they fit: any number of the fast path, and its "\n".
+const SCRATCH_SIZE = 32;
 
-// The first buffers are cut from shared slabs: an ArrayBuffer of its own
-// would cost a connection more than its 128 bytes. A slab lives while any
-// of its connections still reads into it, so slabs never hold more than
-// 128 bytes for every connection open at the peak.
-const SLAB_SIZE = 32 * FIRST_READ_SIZE;
+// The first read buffers and the scratch buffers are cut from shared slabs:
+// an ArrayBuffer of its own would cost a connection more than its bytes. A
+// slab lives while any of its connections still uses it, so slabs never
+// hold more than 160 bytes for every connection open at the peak.
+const SLAB_SIZE = 4096;
 let slab = new Uint8Array(0);
 let slabUsed = 0;
 
-/** A connection's first read buffer: the next free piece of the current slab. */
-function firstBuffer(): Uint8Array {
-  if (slabUsed === slab.length) {
+/** The next `size` free bytes of the current slab. */
+function slabPiece(size: number): Uint8Array {
+  if (slabUsed + size > slab.length) {
     slab = new Uint8Array(SLAB_SIZE);
     slabUsed = 0;
   }
-  slabUsed += FIRST_READ_SIZE;
-  return slab.subarray(slabUsed - FIRST_READ_SIZE, slabUsed);
+  slabUsed += size;
+  return slab.subarray(slabUsed - size, slabUsed);
 }
 
-/** One connection: the loop reads into `#buffer`; sends write all their bytes. */
+/**
+ * One connection: the loop reads into `#buffer`; sends write all their
+ * bytes. Deno's write only reads its bytes until its promise settles, so
+ * replies may go out from `#scratch`.
+ */
 class DenoSocket extends PullSocket<number | null> {
   #conn: Deno.TcpConn;
-  #buffer = firstBuffer();
+  #buffer = slabPiece(FIRST_READ_SIZE);
+  #scratch = slabPiece(SCRATCH_SIZE);
 
   constructor(conn: Deno.TcpConn, open: Open, highWaterMark: number) {
     super(highWaterMark);
@@ -54,6 +62,10 @@ class DenoSocket extends PullSocket<number | null> {
 
   protected override get takesTurns(): boolean {
     return true;
+  }
+
+  protected override get scratch(): Uint8Array {
+    return this.#scratch;
   }
 
   protected read(): Promise<number | null> {

@@ -3,7 +3,10 @@
  * (Deno, Bun, web streams): bytes wait here while the transport is busy and
  * count against a high-water mark; `write()` returns `false` from the moment
  * they reach it until they have all gone out, and then the owner is told
- * `drain`, once. `end()` closes only after the last byte is out.
+ * `drain`, once. `end()` closes only after the last byte is out. A reply
+ * written while nothing is in flight goes out as text where the transport
+ * takes text (Bun), or from a small buffer of the socket's own where its
+ * send only borrows the bytes (Deno): no `TextEncoder` and no new buffer.
  *
  * @module
  */
@@ -44,6 +47,8 @@ export abstract class WriteQueue implements Socket {
   /** A send is under way: in flight, or waiting for `writable()`. */
   #busy = false;
   #state = OPEN;
+  /** The last view of `scratch` sent, kept for the next reply of its length. */
+  #view: Uint8Array | undefined;
 
   /** @param highWaterMark Bytes waiting before `write()` returns `false`. */
   constructor(highWaterMark: number) {
@@ -75,6 +80,16 @@ export abstract class WriteQueue implements Socket {
     return 0;
   }
 
+  /**
+   * A small buffer of the socket's own, the same for its whole life, for a
+   * transport that only reads a send's bytes until the send settles (Deno):
+   * an ASCII text that fits is copied into it and sent from there while
+   * nothing else is in flight, with no `TextEncoder` and no new buffer.
+   */
+  protected get scratch(): Uint8Array | undefined {
+    return undefined;
+  }
+
   /** Everything is written after `end()`: close the connection. */
   protected abstract finish(): void;
 
@@ -95,8 +110,11 @@ export abstract class WriteQueue implements Socket {
   /** Queues bytes or text; `false` while the queue is at the high-water mark. */
   write(data: string | Uint8Array): boolean {
     if (this.#state !== OPEN) return false;
-    if (typeof data === "string" && !this.#busy && this.takesText) return this.#writeText(data);
-    const bytes = typeof data === "string" ? encoder.encode(data) : data;
+    let bytes: Uint8Array;
+    if (typeof data !== "string") bytes = data;
+    else if (this.#busy) bytes = encoder.encode(data);
+    else if (this.takesText) return this.#writeText(data);
+    else bytes = this.#copied(data) ?? encoder.encode(data);
     this.#pending += bytes.length;
     if (this.#busy) (this.#queue ??= []).push(bytes);
     else this.#send(bytes);
@@ -141,6 +159,29 @@ export abstract class WriteQueue implements Socket {
       if (this.#pending >= this.#highWaterMark) this.#full = true;
     }
     return !this.#full;
+  }
+
+  /**
+   * `text` in {@linkcode WriteQueue.scratch}, if it has one and the text is
+   * ASCII and fits; else `undefined`. Only while nothing is in flight: a
+   * send in flight may still be reading the scratch (a partial write's rest
+   * is sent from it, too, while the queue is busy).
+   */
+  #copied(text: string): Uint8Array | undefined {
+    const scratch = this.scratch;
+    const length = text.length;
+    if (scratch === undefined || length > scratch.length) return undefined;
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 0x7f) return undefined;
+      scratch[i] = code;
+    }
+    // A view costs as much as the copy: a game's replies mostly share a length.
+    let view = this.#view;
+    if (view === undefined || view.length !== length) {
+      view = this.#view = scratch.subarray(0, length);
+    }
+    return view;
   }
 
   /** Sends `bytes`, then whatever is queued, until the transport must wait or all is out. */
