@@ -42,10 +42,12 @@ export class LineSplitter {
     this.#max = maxLineBytes;
   }
 
-  /** Feeds one chunk; calls the sink for every line it completes. */
-  push(chunk: Uint8Array, sink: LineSink): void {
+  /**
+   * Feeds one chunk, its first `length` bytes (all, by default); calls the
+   * sink for every line it completes.
+   */
+  push(chunk: Uint8Array, sink: LineSink, length: number = chunk.length): void {
     let start = 0;
-    const length = chunk.length;
     while (start < length) {
       // A loop in JavaScript, not `indexOf`: that is a call into C++ on V8
       // (Deno, Node), dearer than scanning the few bytes of a line here.

@@ -65,10 +65,10 @@ export class Connection implements SocketHandlers, LineSink {
   }
 
   /** Answers every complete line of the chunk: the first reply at once, the rest together. */
-  data(chunk: Uint8Array): void {
+  data(bytes: Uint8Array, length: number): void {
     if (this.#closing) return;
     this.lastActive = this.#context.now;
-    this.#splitter.push(chunk, this);
+    this.#splitter.push(bytes, this, length);
     this.#flush();
   }
 

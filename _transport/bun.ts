@@ -123,7 +123,7 @@ class BunSocket extends WriteQueue implements Paced {
 function handler(open: Open, highWaterMark = HIGH_WATER_MARK): RawHandler {
   return {
     open: (raw) => void new BunSocket(raw, open, highWaterMark),
-    data: (raw, chunk) => deliver(raw.data, chunk),
+    data: (raw, chunk) => deliver(raw.data, chunk, chunk.length),
     drain: (raw) => raw.data.onDrain(),
     end: (raw) => ended(raw.data),
     close: (raw, error) => raw.data.onClose(error),

@@ -48,6 +48,8 @@ function slabPiece(size: number): Uint8Array {
 class DenoSocket extends PullSocket<number | null> {
   #conn: Deno.TcpConn;
   #buffer = slabPiece(FIRST_READ_SIZE);
+  /** The last read filled `#buffer`: the next reads into one twice its size. */
+  #filled = false;
   #scratch = slabPiece(SCRATCH_SIZE);
 
   constructor(conn: Deno.TcpConn, open: Open, highWaterMark: number) {
@@ -69,14 +71,21 @@ class DenoSocket extends PullSocket<number | null> {
   }
 
   protected read(): Promise<number | null> {
+    if (this.#filled) {
+      this.#filled = false;
+      this.#buffer = new Uint8Array(this.#buffer.length * 2);
+    }
     return this.#conn.read(this.#buffer);
   }
 
-  protected received(n: number | null): Uint8Array | null {
-    if (n === null) return null;
-    const buffer = this.#buffer;
-    if (n === buffer.length && n < MOST_READ_SIZE) this.#buffer = new Uint8Array(n * 2);
-    return buffer.subarray(0, n);
+  protected received(n: number | null): number {
+    if (n === null) return -1;
+    this.#filled = n === this.#buffer.length && n < MOST_READ_SIZE;
+    return n;
+  }
+
+  protected get chunk(): Uint8Array {
+    return this.#buffer;
   }
 
   protected send(bytes: Uint8Array): Promise<number> {

@@ -68,7 +68,7 @@ class NodeSocket implements Socket, Paced {
 const owners = new WeakMap<NetSocket, NodeSocket>();
 
 function onData(this: NetSocket, chunk: Uint8Array): void {
-  deliver(owners.get(this)!, chunk);
+  deliver(owners.get(this)!, chunk, chunk.length);
 }
 function onDrain(this: NetSocket): void {
   owners.get(this)!.handlers.drain();
@@ -97,7 +97,7 @@ function onClose(this: NetSocket): void {
 const READ_BUFFER = new Uint8Array(64 * 1024);
 
 function onRead(this: NetSocket, length: number, buffer: Uint8Array): void {
-  deliver(owners.get(this)!, buffer.subarray(0, length));
+  deliver(owners.get(this)!, buffer, length);
 }
 
 /** Node's own fields behind `onread` (`lib/net.js`), found once; `null` if absent. */

@@ -38,13 +38,14 @@ export interface Paced {
 }
 
 /**
- * Hands a read to the owner: whole if it is at most {@linkcode PIECE_BYTES},
- * else in pieces while the owner has not paused, keeping a copy of the rest
- * (`chunk` is only valid during the call) in `held`.
+ * Hands a read, the first `length` of `bytes`, to the owner: whole if it is
+ * at most {@linkcode PIECE_BYTES}, else in pieces while the owner has not
+ * paused, keeping a copy of the rest (`bytes` is only valid during the call)
+ * in `held`.
  */
-export function deliver(socket: Paced, chunk: Uint8Array): void {
-  if (chunk.length <= PIECE_BYTES) socket.handlers.data(chunk);
-  else pieces(socket, chunk, true);
+export function deliver(socket: Paced, bytes: Uint8Array, length: number): void {
+  if (length <= PIECE_BYTES) socket.handlers.data(bytes, length);
+  else pieces(socket, bytes.subarray(0, length), true);
 }
 
 /**
@@ -82,6 +83,7 @@ function pieces(socket: Paced, bytes: Uint8Array, borrowed: boolean): void {
       socket.held = borrowed ? rest.slice() : rest;
       return;
     }
-    socket.handlers.data(bytes.subarray(offset, offset + PIECE_BYTES));
+    const piece = bytes.subarray(offset, offset + PIECE_BYTES);
+    socket.handlers.data(piece, piece.length);
   }
 }

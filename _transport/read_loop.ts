@@ -25,8 +25,11 @@ export abstract class PullSocket<R> extends WriteQueue implements Paced {
   /** Starts one read. */
   protected abstract read(): Promise<R>;
 
-  /** The bytes a read gave, valid until the next read; `null` at the end of the input. */
-  protected abstract received(result: R): Uint8Array | null;
+  /** How many bytes a read gave, in `chunk`; -1 at the end of the input. */
+  protected abstract received(result: R): number;
+
+  /** The bytes of the last read (its first `received` of them), valid until the next read. */
+  protected abstract get chunk(): Uint8Array;
 
   /** Lets go of the transport; called once, when the socket closes. */
   protected abstract release(): void;
@@ -83,19 +86,19 @@ export abstract class PullSocket<R> extends WriteQueue implements Paced {
           resumed(this);
           continue;
         }
-        const bytes = this.received(await this.read());
-        if (bytes === null) {
+        const length = this.received(await this.read());
+        if (length < 0) {
           ended(this);
           return;
         }
         if (!this.takesTurns) {
-          deliver(this, bytes);
+          deliver(this, this.chunk, length);
           continue;
         }
         // Answer the chunk, then wait until its replies are written, settling
         // the sends begun meanwhile here rather than each with a `.then`.
         this.claimed = true;
-        deliver(this, bytes);
+        deliver(this, this.chunk, length);
         for (let sending; (sending = this.sending) !== undefined;) {
           const written = await sending;
           if (this.sending === sending) this.settle(written);

@@ -28,8 +28,8 @@ export async function socketToStreams(
   let open = true;
   let socket: Socket | undefined;
   const handlers: SocketHandlers = {
-    data(chunk) {
-      readController.enqueue(chunk.slice());
+    data(bytes, length) {
+      readController.enqueue(bytes.slice(0, length));
       if ((readController.desiredSize ?? 0) <= 0) socket?.pause();
     },
     drain() {
@@ -86,6 +86,7 @@ export async function socketToStreams(
 /** A web stream pair as a socket: the loop reads from `#reader`; sends go to `#writer`. */
 class StreamSocket extends PullSocket<ReadableStreamReadResult<Uint8Array>> {
   #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #chunk: Uint8Array = new Uint8Array(0);
   #writer: WritableStreamDefaultWriter<Uint8Array>;
 
   constructor(duplex: Duplex, open: Open) {
@@ -100,8 +101,14 @@ class StreamSocket extends PullSocket<ReadableStreamReadResult<Uint8Array>> {
     return this.#reader.read();
   }
 
-  protected received(result: ReadableStreamReadResult<Uint8Array>): Uint8Array | null {
-    return result.done ? null : result.value;
+  protected received(result: ReadableStreamReadResult<Uint8Array>): number {
+    if (result.done) return -1;
+    this.#chunk = result.value;
+    return result.value.length;
+  }
+
+  protected get chunk(): Uint8Array {
+    return this.#chunk;
   }
 
   protected send(bytes: Uint8Array): Promise<void> {

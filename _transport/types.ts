@@ -30,10 +30,11 @@ export interface Socket {
 /** What the socket's owner is told. */
 export interface SocketHandlers {
   /**
-   * Bytes arrived, at most `PIECE_BYTES` (pieces.ts, 16 KiB) at once; `chunk`
-   * is only valid during the call.
+   * Bytes arrived: the first `length` of `bytes`, at most `PIECE_BYTES`
+   * (pieces.ts, 16 KiB) at once, valid only during the call. A length, not
+   * a view of its own: a read into a reused buffer then makes no object.
    */
-  data(chunk: Uint8Array): void;
+  data(bytes: Uint8Array, length: number): void;
   /** Everything queued has been written, after a `write` that returned `false`. */
   drain(): void;
   /** The peer will send nothing more. The socket stays open for writing. */

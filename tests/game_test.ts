@@ -49,7 +49,7 @@ function connection(options: GameOptions, bytes: Uint8Array): string[] {
     },
   };
   const peer = new Connection(socket, context);
-  peer.data(bytes);
+  peer.data(bytes, bytes.length);
   peer.end();
   return written.split("\n").slice(0, -1);
 }

@@ -57,10 +57,10 @@ class Probe implements Socket {
   owner!: SocketHandlers;
   /** What the adapter is told to call instead: they pass through the probe. */
   readonly handlers: SocketHandlers = {
-    data: (chunk) => {
+    data: (bytes, length) => {
       if (this.#paused) this.dataWhilePaused++;
-      this.largestChunk = Math.max(this.largestChunk, chunk.length);
-      this.owner.data(chunk);
+      this.largestChunk = Math.max(this.largestChunk, length);
+      this.owner.data(bytes, length);
     },
     drain: () => {
       this.waiting = 0;
@@ -242,10 +242,10 @@ function pacedSocket(every: number): {
     held: undefined,
     heldEnd: false,
     handlers: {
-      data(chunk) {
+      data(bytes, length) {
         assert.ok(!socket.paused, "no piece is given while paused");
-        assert.ok(chunk.length <= PIECE_BYTES, `a piece of ${chunk.length} bytes`);
-        given.push(chunk.slice());
+        assert.ok(length <= PIECE_BYTES, `a piece of ${length} bytes`);
+        given.push(bytes.slice(0, length));
         log.push("data");
         if (++pieces % every === 0 || next) {
           next = false;
@@ -290,9 +290,13 @@ for (const every of [1, 2, 3, 7]) {
          }
         assert.ok(!socket.paused && socket.held === undefined, "a read while paused or holding");
         if (i === sizes.length - 1) pauseNext();
-        const chunk = Uint8Array.from({ length: size }, () => next++ % 251);
-        sent.push(chunk.slice());
-        deliver(socket, chunk);
+        // A read into a reused buffer, larger than what it read this time.
+        const chunk = Uint8Array.from(
+          { length: size + 3 },
+          (_, i) => i < size ? next++ % 251 : 255,
+        );
+        sent.push(chunk.slice(0, size));
+        deliver(socket, chunk, size);
         chunk.fill(0); // a read is only valid during the call
       }
       assert.ok(socket.held !== undefined, "the owner paused in the last read");
