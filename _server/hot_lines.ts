@@ -80,13 +80,9 @@ export function ascii(bytes: Uint8Array, start: number, end: number): string | u
 const PARAMS_WORD = encoder.encode("PARAMS ");
 
 /**
- * `bytes[start..end)` as parseInteger reads it (a sign, then ASCII digits,
- * leading zeros allowed) when it has at most 15 digits, so that a number
- * holds it exactly; else `NaN`.
- */
-/**
- * A decimal integer of at most 15 digits, an optional sign first, read from
- * `bytes[start..end)` as a number (exact: below 2^53); NaN for anything else.
+ * `bytes[start..end)` as parseInteger reads it (an optional sign, then ASCII
+ * digits, leading zeros allowed) when it has at most 15 digits, so that a
+ * number holds it exactly (below 2^53); else `NaN`.
  */
 export function shortInteger(bytes: Uint8Array, start: number, end: number): number {
   let i = start;
