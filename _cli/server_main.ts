@@ -50,6 +50,7 @@ Reports are read in English or in the Korean notes' words, spaced or not
 
 On Deno, start it with ${DENO_ENV_ASSIGNMENTS} in the environment, or at about
 1000 connections some starve (--env-file is too late; --workers passes it on).
+Without it, --workers 2 or more serves them too: each process polls its own sockets.
 `;
 
 /** Runs the program with the process's arguments, and sets its exit code. */
