@@ -24,8 +24,8 @@ const SCRATCH_SIZE = 32;
 
 // The first read buffers and the scratch buffers are cut from shared slabs:
 // an ArrayBuffer of its own would cost a connection more than its bytes. A
-// slab lives while any of its connections still uses it, so slabs never
-// hold more than 160 bytes for every connection open at the peak.
+// slab lives while any of its connections still uses it, so slabs hold
+// about 160 bytes for every connection open at the peak, never much more.
 const SLAB_SIZE = 4096;
 let slab = new Uint8Array(0);
 let slabUsed = 0;

@@ -176,7 +176,8 @@ export abstract class WriteQueue implements Socket {
       if (code > 0x7f) return undefined;
       scratch[i] = code;
     }
-    // A view costs as much as the copy: a game's replies mostly share a length.
+    // A new view costs far more than the copy (a builtin call and an object),
+    // and a game's replies mostly share a length.
     let view = this.#view;
     if (view === undefined || view.length !== length) {
       view = this.#view = scratch.subarray(0, length);
