@@ -62,7 +62,8 @@ const en: Messages = {
   playBanner: (lower, upper) =>
     `Think of a number between ${lower} and ${upper}; the server will guess it.\n` +
     "Answer each guess: w = warmer, c = colder, u = unsure, y = correct.\n" +
-    `The Korean words work too, spaced or not: ${KO.Warmer}, ${KO.Colder}, ${KO.Unsure}, ${KO.Correct}.`,
+    `The Korean words work too, spaced or not: ${KO.Warmer}, ${KO.Colder}, ${KO.Unsure}, ${KO.Correct}` +
+    " (or 네, 예).",
   prompt: (count, n, lower, upper) =>
     `Guess ${count}: ${n}   (it is in ${lower}..${upper})  w/c/u/y? `,
   unknownAnswer: (answer) => `"${answer}" is not an answer: type w, c, u or y.`,
@@ -100,7 +101,8 @@ const ko: Messages = {
   playBanner: (lower, upper) =>
     `${lower}부터 ${upper}까지 숫자 하나를 생각하세요. 서버가 맞혀 봅니다.\n` +
     `추측마다 답하세요: w = ${KO.Warmer}, c = ${KO.Colder}, u = ${KO.Unsure}, y = ${KO.Correct}.\n` +
-    "단어로 답해도 됩니다(띄어 써도 됩니다). 한글 자판 그대로 누른 ㅈ, ㅊ, ㅕ, ㅛ도 됩니다.",
+    "단어로 답해도 됩니다(띄어 써도 됩니다). 한글 자판 그대로 누른 ㅈ, ㅊ, ㅕ, ㅛ도 되고, " +
+    "맞았으면 네나 예도 됩니다.",
   prompt: (count, n, lower, upper) =>
     `${count}번째 추측: ${n}   (범위 ${lower}..${upper})  w/c/u/y? `,
   unknownAnswer: (answer) => `"${answer}"은(는) 답이 아닙니다. w, c, u, y 중 하나를 입력하세요.`,

@@ -98,6 +98,19 @@ test("parseAnswer() takes the Korean words, unspaced and spaced, and the keys ty
   }
 });
 
+test("--play's banner names the Korean answers it takes: 네 and 예 in both languages, the Hangul keys in Korean", () => {
+  for (const lang of ["en", "ko"] as const) {
+    const banner = MESSAGES[lang].playBanner(1n, 20n);
+    for (const word of ["네", "예", ...DECISIONS.map((decision) => DECISION_WORDS.ko[decision])]) {
+      assert.equal(parseAnswer(word) !== undefined, true, word);
+      assert.ok(banner.includes(word), `${lang} banner names ${word}: ${banner}`);
+    }
+  }
+  for (const key of ["ㅈ", "ㅊ", "ㅕ", "ㅛ"]) {
+    assert.ok(MESSAGES.ko.playBanner(1n, 20n).includes(key), key);
+  }
+});
+
 /** The lines a stream's bytes carry, recorded as they pass. */
 function recorder(lines: string[]): TransformStream<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
