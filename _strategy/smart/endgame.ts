@@ -13,9 +13,10 @@
  * and every guess since the origin was set (which fixes the numbers already
  * guessed); the table is cleared with each new origin.
  *
- * Cost: one search looks at 4000 positions at the most; then it gives up,
- * and the plan's guess stands, repeat or not. The table gains at most as
- * many positions a search, of at most 46 numbers each (`reach(5)`), and is
+ * Cost: one search looks at its budget of positions at the most (4000, the
+ * constructor's default, which the guesser uses); then it gives up, and the
+ * plan's guess stands, repeat or not. The table gains at most as many
+ * positions a search, of at most 46 numbers each (`reach(5)`), and is
  * cleared with each new origin.
  *
  * @module
@@ -25,7 +26,7 @@ import { EXACT, type Game } from "./game.ts";
 
 /** With this many guesses left to the bound or fewer, the endgame checks for repeats. */
 export const ENDGAME = 5;
-/** Positions one search may look at before giving up on a repeat-free play. */
+/** The default budget: positions one search may look at before giving up on a repeat-free play. */
 const SEARCH_NODES = 4000;
 
 /**
@@ -81,13 +82,25 @@ export class Endgame {
   #trail = "";
   /** Settled positions: `found` or `fails`, never `out-of-budget`. */
   readonly #memo = new Map<string, Outcome>();
+  /** Positions one search may look at before it gives up. */
+  readonly #budget: number;
   #nodes = 0;
   /** The search's own guesses on the way to the position it looks at. */
   readonly #local: bigint[] = [];
 
-  /** The search for `game`, which the guesser keeps current. */
-  constructor(game: Game) {
+  /**
+   * The search for `game`, which the guesser keeps current.
+   *
+   * @param game The game in play: its range and the numbers guessed so far.
+   * @param budget How many positions one search may look at before it gives
+   *   up and `search` returns `undefined`; 4000 unless told otherwise.
+   *   Positions already in the table, and those settled without a look (one
+   *   number left, fewer than two guesses left, or more numbers than the
+   *   guesses left can settle), do not count.
+   */
+  constructor(game: Game, budget: number = SEARCH_NODES) {
     this.#game = game;
+    this.#budget = budget;
   }
 
   /** Forgets the origin: the next search sets one afresh, for a new plan. */
@@ -103,7 +116,8 @@ export class Endgame {
   /**
    * A guess from which every answer can still be played out with no repeated
    * guess, for the numbers `candidates` (ascending) after `last`, with `left`
-   * guesses to the bound; `undefined` if the search finds none.
+   * guesses to the bound; `undefined` if the search finds none, or gives up
+   * after looking at as many positions as its budget allows.
    */
   search(
     candidates: readonly bigint[],
@@ -131,7 +145,7 @@ export class Endgame {
     const key = `${set[0]} ${set[set.length - 1]} ${left}|${trail}`;
     const seen = this.#memo.get(key);
     if (seen !== undefined) return seen;
-    if (++this.#nodes > SEARCH_NODES) return OUT_OF_BUDGET;
+    if (++this.#nodes > this.#budget) return OUT_OF_BUDGET;
     const outcome = this.#explore(at);
     if (outcome.kind !== "out-of-budget") this.#memo.set(key, outcome);
     return outcome;
