@@ -6,7 +6,7 @@
  */
 
 import { random, randomNumbers } from "./random.ts";
-import { smart } from "./smart.ts";
+import { smart } from "./smart/mod.ts";
 import type { AnyStrategy, NumberStrategy } from "./types.ts";
 
 export type { AnyStrategy, Guesser, NumberStrategy, Strategy } from "./types.ts";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Decision } from "../protocol.ts";
-import { smart } from "../_strategy/smart.ts";
+import { smart } from "../_strategy/smart/mod.ts";
 import { seeded } from "./_seeded.ts";
 
 /** A uniform-enough bigint in [0, n), from 31-bit draws. */

@@ -41,13 +41,13 @@
  * @module
  */
 
-import type { Decision } from "../protocol.ts";
-import { narrow } from "./interval.ts";
-import { ENDGAME, Endgame, reach } from "./smart/endgame.ts";
-import { Fallback } from "./smart/fallback.ts";
-import { bound, Plan } from "./smart/plan.ts";
-import { sidestep, spreadPair, walk } from "./smart/walk.ts";
-import type { Guesser, Strategy } from "./types.ts";
+import type { Decision } from "../../protocol.ts";
+import { narrow } from "../interval.ts";
+import { ENDGAME, Endgame, reach } from "./endgame.ts";
+import { Fallback } from "./fallback.ts";
+import { bound, Plan } from "./plan.ts";
+import { sidestep, spreadPair, walk } from "./walk.ts";
+import type { Guesser, Strategy } from "../types.ts";
 
 class Smart implements Guesser {
   readonly #random: () => number;
