@@ -169,9 +169,8 @@ class MediumRandom implements Guesser<bigint | number> {
 
 /**
  * A range of {@linkcode MEDIUM} + 1 to 2^32 numbers, on 32-bit integers: a
- * Feistel network over
- * the least power of two at least the range's size, in two halves of at
- * least three bits each. Every round is then an even permutation of the
+ * Feistel network over the least power of two at least the range's size, in
+ * two halves of at least three bits each. Every round is then an even permutation of the
  * network's numbers, so the network alone would play only half the orders
  * of a game, and some of those more often than others; a key bit then swaps
  * 0 and 1, so that every order is possible and none more likely.

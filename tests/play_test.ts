@@ -222,17 +222,7 @@ test("play() refuses a contradictory answer, takes the next, and counts the gues
 
 test(`client.ts --play on ${RUNTIME} is played through piped input, contradiction included`, async () => {
   await using server = await serve({ port: 0, quiet: true });
-  const [command, args] = runtimeCommand("client.ts", [
-    "--port",
-    String(server.addr.port),
-    "--play",
-    "--lower",
-    "1",
-    "--upper",
-    "20",
-    "--lang",
-    "en",
-  ]);
+  const [command, args] = playCommand(server.addr.port, ["--lang", "en"]);
   const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
   const secret = 13n;
   let previous: bigint | undefined;
@@ -265,6 +255,20 @@ test(`client.ts --play on ${RUNTIME} is played through piped input, contradictio
   assert.match(text, /Found it: 13, in \d+ guess/);
 });
 
+/** The command for `client.ts --play` over 1..20 against the server on `port`, with `flags`. */
+function playCommand(port: number, flags: readonly string[]): [string, string[]] {
+  return runtimeCommand("client.ts", [
+    "--port",
+    String(port),
+    "--play",
+    "--lower",
+    "1",
+    "--upper",
+    "20",
+    ...flags,
+  ]);
+}
+
 /**
  * Plays client.ts --play on this runtime against our server (on port 0),
  * through piped input: `first`, if given, answers the first prompt; then
@@ -283,16 +287,7 @@ async function playPiped(
     port: 0,
     onReport: (guess, decision) => void reports.push(`${guess} ${decision}`),
   });
-  const [command, args] = runtimeCommand("client.ts", [
-    "--port",
-    String(server.addr.port),
-    "--play",
-    "--lower",
-    "1",
-    "--upper",
-    "20",
-    ...flags,
-  ]);
+  const [command, args] = playCommand(server.addr.port, flags);
   const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
   let previous: bigint | undefined;
   let output = "";
