@@ -14,9 +14,10 @@ const CR = 13;
 export interface LineSink {
   /**
    * One complete line, terminator removed: `bytes[start..end)`. The bytes are
-   * only valid during the call.
+   * only valid during the call. Returning `false` stops the chunk after this
+   * line: `push` then returns where it stopped.
    */
-  line(bytes: Uint8Array, start: number, end: number): void;
+  line(bytes: Uint8Array, start: number, end: number): boolean | void;
   /** A line passed the limit. Its bytes up to the next `\n` are dropped. */
   tooLong(): void;
 }
@@ -44,9 +45,11 @@ export class LineSplitter {
 
   /**
    * Feeds one chunk, its first `length` bytes (all, by default); calls the
-   * sink for every line it completes.
+   * sink for every line it completes, until its `line` returns `false`.
+   * Returns how many bytes it took: `length`, or the end of the line the sink
+   * stopped at (the rest is untouched, to be pushed again).
    */
-  push(chunk: Uint8Array, sink: LineSink, length: number = chunk.length): void {
+  push(chunk: Uint8Array, sink: LineSink, length: number = chunk.length): number {
     let start = 0;
     while (start < length) {
       // A loop in JavaScript, not `indexOf`: that is a call into C++ on V8
@@ -55,12 +58,13 @@ export class LineSplitter {
       while (newline < length && chunk[newline] !== LF) newline++;
       if (newline === length) {
         this.#keep(chunk, start, length, sink);
-        return;
+        return length;
       }
+      let more: boolean | void = true;
       if (this.#discarding) {
         this.#discarding = false;
       } else if (this.#carried === 0) {
-        this.#emit(chunk, start, newline, sink);
+        more = this.#emit(chunk, start, newline, sink);
       } else if (this.#carried + newline - start > this.#max + 1) {
         this.#carried = 0;
         sink.tooLong();
@@ -68,10 +72,12 @@ export class LineSplitter {
         this.#append(chunk, start, newline);
         const carried = this.#carried;
         this.#carried = 0;
-        this.#emit(this.#carry!, 0, carried, sink);
+        more = this.#emit(this.#carry!, 0, carried, sink);
       }
       start = newline + 1;
+      if (more === false) return start;
     }
+    return length;
   }
 
   /** Ends the input: a last line with no `\n` is delivered as a line. */
@@ -85,10 +91,10 @@ export class LineSplitter {
     this.#discarding = false;
   }
 
-  #emit(bytes: Uint8Array, start: number, end: number, sink: LineSink): void {
+  #emit(bytes: Uint8Array, start: number, end: number, sink: LineSink): boolean | void {
     if (end > start && bytes[end - 1] === CR) end--;
     if (end - start > this.#max) sink.tooLong();
-    else sink.line(bytes, start, end);
+    else return sink.line(bytes, start, end);
   }
 
   #keep(chunk: Uint8Array, start: number, end: number, sink: LineSink): void {

@@ -1,9 +1,11 @@
 /**
  * The server's side of one connection, on the adapter's socket: bytes in,
- * lines, game, replies out. All complete lines of a chunk are answered with
- * at most two writes (the first reply at once, the rest together); a peer
- * whose replies pile up unread stops being read until they drain. Knows
- * nothing of the runtime.
+ * lines, game, replies out. A turn answers at most {@linkcode TURN_LINES}
+ * lines, with at most two writes (the first reply at once, the rest
+ * together); what is left of the chunk waits for the connection's next turn
+ * (turns.ts), after the other connections'. A peer whose replies pile up
+ * unread stops being read, within one line's reply of the limit, until they
+ * drain. Knows nothing of the runtime.
  *
  * @module
  */
@@ -19,6 +21,14 @@ import { ascii, hotCommand, paramsSpace, shortInteger } from "./hot_lines.ts";
 import { type LineSink, LineSplitter } from "../_protocol/lines.ts";
 import { Game, type GameOptions } from "./game.ts";
 import type { Socket, SocketHandlers } from "../_transport/types.ts";
+
+/**
+ * The most lines one turn of a connection answers. A game's turn has one to
+ * four (a `REPORT` and the next `NUMBER`, or a new game's `PARAMS`); a peer
+ * that pipelines more waits for its next turn after that many, so that no
+ * peer holds the event loop for longer than this many lines take.
+ */
+export const TURN_LINES = 64;
 
 /** What every connection of one server shares. */
 export interface ConnectionContext {
@@ -47,6 +57,10 @@ export class Connection implements SocketHandlers, LineSink {
   #out = "";
   /** A reply of the chunk being answered has been written: the rest wait in #out. */
   #wrote = false;
+  /** Lines of the current turn so far. */
+  #lines = 0;
+  /** Bytes the socket takes before its mark, as last read this turn; -1: not read yet. */
+  #room = -1;
   #paused = false;
   #closing = false;
 
@@ -64,17 +78,26 @@ export class Connection implements SocketHandlers, LineSink {
     this.lastActive = context.now;
   }
 
-  /** Answers every complete line of the chunk: the first reply at once, the rest together. */
-  data(bytes: Uint8Array, length: number): void {
-    if (this.#closing) return;
+  /** Answers the chunk's complete lines, up to a turn's worth; returns the bytes taken. */
+  data(bytes: Uint8Array, length: number): number {
+    if (this.#closing) return length;
     this.lastActive = this.#context.now;
-    this.#splitter.push(bytes, this, length);
+    this.#lines = 0;
+    const taken = this.#splitter.push(bytes, this, length);
     this.#flush();
+    return this.#closing ? length : taken;
   }
 
-  /** Carries out one line. */
-  line(bytes: Uint8Array, start: number, end: number): void {
-    if (this.#closing || start === end) return;
+  /**
+   * Carries out one line; returns whether the turn goes on: not past
+   * {@linkcode TURN_LINES}, nor once the replies wait unwritten.
+   */
+  line(bytes: Uint8Array, start: number, end: number): boolean {
+    if (!this.#closing && start !== end) this.#answer(bytes, start, end);
+    return ++this.#lines < TURN_LINES && !this.#paused && !this.#closing;
+  }
+
+  #answer(bytes: Uint8Array, start: number, end: number): void {
     let command = hotCommand(bytes, start, end);
     if (command === undefined) {
       if (this.#hotParams(bytes, start, end)) return;
@@ -104,7 +127,7 @@ export class Connection implements SocketHandlers, LineSink {
         this.#wrote = true;
         this.#write(reply + "\n");
       } else {
-        this.#out += reply + "\n";
+        this.#queue(reply + "\n");
       }
     } catch (error) {
       this.#refuse(error);
@@ -190,11 +213,28 @@ export class Connection implements SocketHandlers, LineSink {
   }
 
   #error(code: ErrorCode, message: string): void {
-    this.#out += formatError(code, message) + "\n";
+    this.#queue(formatError(code, message) + "\n");
+  }
+
+  /**
+   * Keeps a reply for the end of the chunk; but one that would take the
+   * socket to its mark goes out alone, after what was kept, so that the
+   * replies waiting pass the limit by at most that one.
+   */
+  #queue(text: string): void {
+    if (this.#room < 0) this.#room = this.#socket.room;
+    if (this.#out.length + text.length < this.#room) {
+      this.#out += text;
+      return;
+    }
+    this.#flush();
+    this.#write(text);
+    this.#room = this.#socket.room;
   }
 
   #flush(): void {
     this.#wrote = false;
+    this.#room = -1;
     if (this.#out === "") return;
     const out = this.#out;
     this.#out = "";

@@ -99,8 +99,9 @@ export interface ServeOptions extends GameServerOptions {
   /**
    * Bytes of replies that may wait to be written to a peer that does not read
    * them before the server stops reading from that peer, until they drain.
-   * The replies to at most 16 KiB more of its lines may wait beyond it: those
-   * the server was answering when the limit was reached.
+   * At most one line's reply more may wait beyond it: the one that reached
+   * the limit. (What the kernel's buffers hold is not counted: see
+   * PROTOCOL.md's limits for a peer that pipelines without reading.)
    *
    * @default {65536}
    */

@@ -2,7 +2,7 @@
  * Bun's sockets (`Bun.listen`, `Bun.connect`) behind the adapter interface.
  * Bun's `write()` does not buffer: it returns how many bytes it took, so
  * the rest waits in the write queue for `drain`. Bun reads up to 512 KiB at
- * once: reads are handed on in pieces (pieces.ts).
+ * once: what the owner does not take waits for its next turn (turns.ts).
  *
  * @module
  */
@@ -10,7 +10,7 @@
 import { HIGH_WATER_MARK, type Open, type Runtime } from "./types.ts";
 import { onProcessSignal } from "./process_signal.ts";
 import { WriteQueue } from "./write_queue.ts";
-import { deliver, ended, type Paced, resumed } from "./pieces.ts";
+import { deliver, ended, type Paced, resumed, Turns } from "./turns.ts";
 
 /** The little of Bun's socket this adapter uses. */
 interface RawSocket {
@@ -51,11 +51,13 @@ class BunSocket extends WriteQueue implements Paced {
   paused = false;
   held: Uint8Array | undefined;
   heldEnd = false;
+  readonly turns: Turns;
   #raw: RawSocket;
   #failure: Error | undefined;
 
-  constructor(raw: RawSocket, open: Open, highWaterMark: number) {
+  constructor(raw: RawSocket, open: Open, highWaterMark: number, turns: Turns) {
     super(highWaterMark);
+    this.turns = turns;
     this.#raw = raw;
     raw.data = this;
     raw.setNoDelay(true);
@@ -101,6 +103,15 @@ class BunSocket extends WriteQueue implements Paced {
     if (resumed(this)) this.#raw.resume();
   }
 
+  readOn(): void {
+    this.#raw.resume();
+  }
+
+  /** Bun's `data`: Bun's buffer is copied from only for what waits for a turn. */
+  onData(chunk: Uint8Array): void {
+    if (!deliver(this, chunk, chunk.length, true)) this.#raw.pause();
+  }
+
   destroy(): void {
     this.#raw.terminate();
   }
@@ -115,15 +126,18 @@ class BunSocket extends WriteQueue implements Paced {
   }
 
   onClose(error?: Error): void {
+    this.held = undefined;
     if (this.stop()) this.handlers.close(error ?? this.#failure);
   }
 }
 
-// One handler for every socket of a listener: each finds its own state on `data`.
+// One handler for every socket of a listener: each finds its own state on
+// `data`. Their turns come after Bun has polled its sockets (`setImmediate`).
 function handler(open: Open, highWaterMark = HIGH_WATER_MARK): RawHandler {
+  const turns = new Turns(setImmediate);
   return {
-    open: (raw) => void new BunSocket(raw, open, highWaterMark),
-    data: (raw, chunk) => deliver(raw.data, chunk, chunk.length),
+    open: (raw) => void new BunSocket(raw, open, highWaterMark, turns),
+    data: (raw, chunk) => raw.data.onData(chunk),
     drain: (raw) => raw.data.onDrain(),
     end: (raw) => ended(raw.data),
     close: (raw, error) => raw.data.onClose(error),

@@ -9,15 +9,15 @@
 
 import { HIGH_WATER_MARK, LISTEN_BACKLOG, type Open, type Runtime } from "./types.ts";
 import { PullSocket } from "./read_loop.ts";
-import { PIECE_BYTES } from "./pieces.ts";
+import { Turns } from "./turns.ts";
 
 // A connection's read buffer starts small, so that thousands of idle
 // connections (each with a read pending) cost little, and doubles each time
 // a read fills it, up to the most a busy connection needs. 128 bytes hold a
 // round trip's lines many times over.
 const FIRST_READ_SIZE = 128;
-// No more than pieces.ts hands on whole, so Deno's reads go on as they are.
-const MOST_READ_SIZE = PIECE_BYTES;
+// The most a busy connection needs: 16 KiB is hundreds of round trips' lines.
+const MOST_READ_SIZE = 16 * 1024;
 // A connection's replies are copied into a buffer of its own (the write
 // queue's scratch) when they fit: any number of the fast path, and its "\n".
 const SCRATCH_SIZE = 32;
@@ -52,8 +52,8 @@ class DenoSocket extends PullSocket<number | null> {
   #filled = false;
   #scratch = slabPiece(SCRATCH_SIZE);
 
-  constructor(conn: Deno.TcpConn, open: Open, highWaterMark: number) {
-    super(highWaterMark);
+  constructor(conn: Deno.TcpConn, open: Open, highWaterMark: number, turns: Turns) {
+    super(highWaterMark, turns);
     this.#conn = conn;
     // Before `open`, which may write at once (`ERROR busy`): Deno refuses
     // setNoDelay while a write is in flight ("Unable to get resources").
@@ -107,6 +107,15 @@ function outOfFiles(error: unknown): boolean {
   return code === "EMFILE" || code === "ENFILE";
 }
 
+/**
+ * Queues a task that runs once Deno has polled its sockets: a timer (at least
+ * 1 ms away). Deno's `setImmediate` and a settled write run before the next
+ * poll, so sockets that became readable would wait behind them.
+ */
+function later(task: () => void): void {
+  setTimeout(task, 0);
+}
+
 /** Deno's adapter. */
 export const runtime: Runtime = {
   listen(options, open) {
@@ -117,6 +126,7 @@ export const runtime: Runtime = {
       tcpBacklog: LISTEN_BACKLOG,
     });
     const highWaterMark = options.highWaterMark ?? HIGH_WATER_MARK;
+    const turns = new Turns(later);
     (async () => {
       while (true) {
         let conn: Deno.TcpConn;
@@ -135,7 +145,7 @@ export const runtime: Runtime = {
           continue;
         }
         try {
-          new DenoSocket(conn, open, highWaterMark);
+          new DenoSocket(conn, open, highWaterMark, turns);
         } catch {
           // One connection failed to start (it closed at once): go on accepting.
           try {
@@ -153,7 +163,7 @@ export const runtime: Runtime = {
   },
   async connect(options, open) {
     const conn = await Deno.connect({ hostname: options.hostname, port: options.port });
-    return new DenoSocket(conn, open, HIGH_WATER_MARK);
+    return new DenoSocket(conn, open, HIGH_WATER_MARK, new Turns(later));
   },
   onSignal(listener) {
     Deno.addSignalListener("SIGINT", listener);

@@ -1,8 +1,8 @@
 /**
  * Node's sockets (`node:net`) behind the adapter interface. Node buffers
  * writes itself: each socket is given the high-water mark, and `write()` and
- * `drain` are Node's own. Node reads up to 64 KiB at once: reads are handed
- * on in pieces (pieces.ts).
+ * `drain` are Node's own. Node reads up to 64 KiB at once: what the owner
+ * does not take waits for its next turn (turns.ts).
  *
  * @module
  */
@@ -17,7 +17,7 @@ import {
   type SocketHandlers,
 } from "./types.ts";
 import { onProcessSignal } from "./process_signal.ts";
-import { deliver, ended, type Paced, resumed } from "./pieces.ts";
+import { deliver, ended, type Paced, resumed, Turns } from "./turns.ts";
 
 /**
  * One socket: a class, and listeners shared by every socket (each finds its
@@ -31,15 +31,27 @@ class NodeSocket implements Socket, Paced {
   paused = false;
   held: Uint8Array | undefined;
   heldEnd = false;
+  readonly turns: Turns;
 
-  constructor(net: NetSocket) {
+  constructor(net: NetSocket, turns: Turns) {
     this.net = net;
+    this.turns = turns;
   }
 
   // Node emits `drain` only after a write that returned false: so this must
   // say what Node said, no more.
   write(data: string | Uint8Array): boolean {
     return this.net.write(data);
+  }
+
+  get room(): number {
+    const net = this.net;
+    if (net.writableNeedDrain || !net.writable) return 0;
+    return Math.max(0, net.writableHighWaterMark - net.writableLength);
+  }
+
+  readOn(): void {
+    this.net.resume();
   }
 
   pause(): void {
@@ -67,8 +79,9 @@ class NodeSocket implements Socket, Paced {
 
 const owners = new WeakMap<NetSocket, NodeSocket>();
 
+// A chunk of Node's `data` is the socket's to keep; the shared buffer is not.
 function onData(this: NetSocket, chunk: Uint8Array): void {
-  deliver(owners.get(this)!, chunk, chunk.length);
+  if (!deliver(owners.get(this)!, chunk, chunk.length, false)) this.pause();
 }
 function onDrain(this: NetSocket): void {
   owners.get(this)!.handlers.drain();
@@ -81,6 +94,7 @@ function onError(this: NetSocket, error: Error): void {
 }
 function onClose(this: NetSocket): void {
   const socket = owners.get(this)!;
+  socket.held = undefined;
   socket.handlers.close(socket.failure);
 }
 
@@ -90,14 +104,14 @@ function onClose(this: NetSocket): void {
  * external memory has grown by tens of MB: 300 peers flooding at once grew
  * the server's RSS by 36-53 MiB, against 2 MiB with it. Sharing it is safe:
  * reads are delivered one at a time, `data` may use a chunk only during the
- * call, and what pieces.ts holds of a read it copies. And a paused socket
+ * call, and what turns.ts holds of a read it copies. And a paused socket
  * stops reading at once, where a stream reads one more chunk into its buffer
  * first.
  */
 const READ_BUFFER = new Uint8Array(64 * 1024);
 
 function onRead(this: NetSocket, length: number, buffer: Uint8Array): void {
-  deliver(owners.get(this)!, buffer, length);
+  if (!deliver(owners.get(this)!, buffer, length, true)) this.pause();
 }
 
 /** Node's own fields behind `onread` (`lib/net.js`), found once; `null` if absent. */
@@ -129,8 +143,8 @@ function readIntoSharedBuffer(net: NetSocket): void {
   handle.useUserBuffer(READ_BUFFER);
 }
 
-function wrap(net: NetSocket, open: Open): Socket {
-  const socket = new NodeSocket(net);
+function wrap(net: NetSocket, open: Open, turns: Turns): Socket {
+  const socket = new NodeSocket(net, turns);
   owners.set(net, socket);
   socket.handlers = open(socket);
   net.setNoDelay(true);
@@ -142,6 +156,8 @@ function wrap(net: NetSocket, open: Open): Socket {
 /** Node's adapter. */
 export const runtime: Runtime = {
   listen(options, open) {
+    // Turns come after Node has polled its sockets (`setImmediate`).
+    const turns = new Turns(setImmediate);
     const server = createServer({
       allowHalfOpen: true,
       noDelay: true,
@@ -150,7 +166,7 @@ export const runtime: Runtime = {
       highWaterMark: options.highWaterMark ?? HIGH_WATER_MARK,
     }, (net) => {
       readIntoSharedBuffer(net);
-      wrap(net, open);
+      wrap(net, open, turns);
     });
     return new Promise((resolve, reject) => {
       server.once("error", reject);
@@ -193,7 +209,7 @@ export const runtime: Runtime = {
       net.once("error", reject);
       net.once("connect", () => {
         net.off("error", reject);
-        resolve(wrap(net, open));
+        resolve(wrap(net, open, new Turns(setImmediate)));
       });
     });
   },

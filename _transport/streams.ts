@@ -9,6 +9,7 @@
 
 import { HIGH_WATER_MARK, type Open, type Socket, type SocketHandlers } from "./types.ts";
 import { PullSocket } from "./read_loop.ts";
+import { Turns } from "./turns.ts";
 
 /** A byte stream pair: a TCP connection, or anything shaped like one. */
 export interface Duplex {
@@ -90,7 +91,8 @@ class StreamSocket extends PullSocket<ReadableStreamReadResult<Uint8Array>> {
   #writer: WritableStreamDefaultWriter<Uint8Array>;
 
   constructor(duplex: Duplex, open: Open) {
-    super(HIGH_WATER_MARK);
+    // A timer for the turns: it is what every runtime, and a browser, has.
+    super(HIGH_WATER_MARK, new Turns((task) => setTimeout(task, 0)));
     this.#reader = duplex.readable.getReader();
     this.#writer = duplex.writable.getWriter();
     this.handlers = open(this);

@@ -15,8 +15,14 @@ export interface Socket {
    */
   write(data: string | Uint8Array): boolean;
   /**
+   * Bytes that `write` may still be given before it returns `false`: the
+   * high-water mark less what waits unwritten; 0 once it has returned `false`
+   * and `drain` has not followed.
+   */
+  readonly room: number;
+  /**
    * Stops delivering `data` until `resume`. Called during `data`, it acts
-   * once that call returns: the rest of the read waits for `resume`.
+   * once that call returns: what the owner did not take waits for `resume`.
    */
   pause(): void;
   /** Delivers `data` again. */
@@ -30,11 +36,13 @@ export interface Socket {
 /** What the socket's owner is told. */
 export interface SocketHandlers {
   /**
-   * Bytes arrived: the first `length` of `bytes`, at most `PIECE_BYTES`
-   * (pieces.ts, 16 KiB) at once, valid only during the call. A length, not
-   * a view of its own: a read into a reused buffer then makes no object.
+   * Bytes arrived: the first `length` of `bytes`, valid only during the call
+   * (a length, not a view of its own: a read into a reused buffer then makes
+   * no object). Returns how many it took, if not all: the socket holds the
+   * rest and hands it on at the socket's next turn, after the other sockets'
+   * (turns.ts), or after `resume()` if the owner paused.
    */
-  data(bytes: Uint8Array, length: number): void;
+  data(bytes: Uint8Array, length: number): number | void;
   /** Everything queued has been written, after a `write` that returned `false`. */
   drain(): void;
   /** The peer will send nothing more. The socket stays open for writing. */

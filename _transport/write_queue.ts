@@ -107,6 +107,12 @@ export abstract class WriteQueue implements Socket {
     return this.#state === CLOSED;
   }
 
+  get room(): number {
+    return this.#full || this.#state !== OPEN
+      ? 0
+      : Math.max(0, this.#highWaterMark - this.#pending);
+  }
+
   /** Queues bytes or text; `false` while the queue is at the high-water mark. */
   write(data: string | Uint8Array): boolean {
     if (this.#state !== OPEN) return false;

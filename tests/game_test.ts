@@ -33,6 +33,7 @@ function connection(options: GameOptions, bytes: Uint8Array): string[] {
       written += typeof data === "string" ? data : new TextDecoder().decode(data);
       return true;
     },
+    room: Infinity,
     pause() {},
     resume() {},
     end() {},
@@ -49,7 +50,11 @@ function connection(options: GameOptions, bytes: Uint8Array): string[] {
     },
   };
   const peer = new Connection(socket, context);
-  peer.data(bytes, bytes.length);
+  // A turn takes part of the bytes: the rest is handed on again, as a socket does.
+  for (let at = 0; at < bytes.length;) {
+    const rest = bytes.subarray(at);
+    at += peer.data(rest, rest.length);
+  }
   peer.end();
   return written.split("\n").slice(0, -1);
 }

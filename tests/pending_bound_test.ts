@@ -1,9 +1,9 @@
 /**
  * The bound `maxPendingBytes` keeps: replies waiting for a peer that does not
- * read them stay within the limit and the replies to one piece of input
- * (`PIECE_BYTES`, 16 KiB), however much the runtime hands over in one read
- * (Bun up to 512 KiB, Node 64 KiB, Deno 16 KiB, a web stream any size); and
- * the pieces themselves (_transport/pieces.ts) keep every byte, in order.
+ * read them stay within the limit and one line's reply, however much the
+ * runtime hands over in one read (Bun up to 512 KiB, Node 64 KiB, Deno
+ * 16 KiB, a web stream any size). tests/turns_test.ts holds the turns that
+ * hand on what a connection did not take.
  *
  * Over TCP the server is the real one (`serve()`), with a probe between each
  * socket and its connection that sees every `write`, `pause`, `resume`,
@@ -23,7 +23,6 @@ import { Buffer } from "node:buffer";
 import { test } from "node:test";
 import { serve, serveConnection } from "../server.ts";
 import { getRuntime } from "../_transport/detect.ts";
-import { deliver, ended, type Paced, PIECE_BYTES, resumed } from "../_transport/pieces.ts";
 import {
   HIGH_WATER_MARK,
   type Runtime,
@@ -46,10 +45,8 @@ function burst(secret: string, count: number): string {
   return `PARAMS ${secret} ${secret}\nNUMBER\nREPORT Correct\n` + "NUMBER\n".repeat(count - 1);
 }
 
-/** The most bytes of replies one piece of 7-byte NUMBER lines makes, each answered with `secret`. */
-function pieceReplies(secret: string): number {
-  return (Math.floor(PIECE_BYTES / 7) + 1) * (secret.length + 1);
-}
+/** One line's reply: `secret` and its line end. */
+const REPLY = SECRET.length + 1;
 
 /** One socket of the server, seen from between the adapter and the connection. */
 class Probe implements Socket {
@@ -60,7 +57,7 @@ class Probe implements Socket {
     data: (bytes, length) => {
       if (this.#paused) this.dataWhilePaused++;
       this.largestChunk = Math.max(this.largestChunk, length);
-      this.owner.data(bytes, length);
+      return this.owner.data(bytes, length);
     },
     drain: () => {
       this.waiting = 0;
@@ -90,6 +87,10 @@ class Probe implements Socket {
     this.#socket = socket;
     this.#mark = mark;
     this.firstPause = new Promise((resolve) => this.#onFirstPause = resolve);
+  }
+
+  get room(): number {
+    return this.#socket.room;
   }
 
   write(data: string | Uint8Array): boolean {
@@ -145,7 +146,7 @@ async function probed<T>(body: (accepted: Promise<Probe>) => Promise<T>): Promis
 }
 
 test(
-  `maxPendingBytes 4096: a peer that sends ${COUNT} NUMBER lines in one write and reads nothing until the server pauses has at most 4096 bytes and one ${PIECE_BYTES}-byte piece's replies waiting; every reply arrives`,
+  `maxPendingBytes 4096: a peer that sends ${COUNT} NUMBER lines in one write and reads nothing until the server pauses has at most 4096 bytes and one line's reply waiting; every reply arrives`,
   LIMIT,
   () =>
     probed(async (accepted) => {
@@ -168,7 +169,7 @@ test(
       await peer.waitReceived(COUNT);
       await within(written, READ_TIMEOUT, "the burst to be written");
 
-      const bound = limit - 1 + pieceReplies(SECRET);
+      const bound = limit - 1 + REPLY;
       console.log(
         `pending on ${RUNTIME}: peak ${probe.peak} bytes (${atPause} at the first pause), ` +
           `bound ${bound}; largest chunk ${probe.largestChunk}; ${probe.pauses} pauses`,
@@ -178,15 +179,13 @@ test(
       assert.equal(probe.dataWhilePaused, 0, "nothing is handed on while the server has paused");
       assert.ok(
         probe.peak <= bound,
-        `up to ${probe.peak} bytes of replies waited, over ${limit} and one piece's ${
-          bound - limit + 1
-        }`,
+        `up to ${probe.peak} bytes of replies waited, over ${limit} and one line's ${REPLY}`,
       );
     }),
 );
 
 test(
-  `serveConnection: one chunk of ${COUNT} NUMBER lines, to a stream whose writes settle one at a time, has at most 64 KiB and one piece's replies waiting; every reply arrives`,
+  `serveConnection: one chunk of ${COUNT} NUMBER lines, to a stream whose writes settle one at a time, has at most 64 KiB and one line's reply waiting; every reply arrives`,
   LIMIT,
   async () => {
     // A write settles only after the next timer; meanwhile what the server
@@ -214,98 +213,10 @@ test(
     );
     let peak = 0;
     for (let i = 0; i < sizes.length; i++) peak = Math.max(peak, sizes[i] + (sizes[i + 1] ?? 0));
-    const bound = HIGH_WATER_MARK - 1 + pieceReplies(SECRET);
+    const bound = HIGH_WATER_MARK - 1 + REPLY;
     console.log(`pending over streams on ${RUNTIME}: peak ${peak} bytes, bound ${bound}`);
     assert.equal(lines, COUNT);
     assert.equal(stray, 0, "every reply is the number");
     assert.ok(peak <= bound, `${peak} bytes of replies waited, over ${bound}`);
   },
 );
-
-/**
- * A fake socket for the pieces alone, whose owner pauses after every
- * `every`-th piece (and after the next one once `pauseNext()` is called),
- * and keeps a copy of what it is given.
- */
-function pacedSocket(every: number): {
-  socket: Paced;
-  given: Uint8Array[];
-  log: string[];
-  pauseNext(): void;
-} {
-  const given: Uint8Array[] = [];
-  const log: string[] = [];
-  let pieces = 0;
-  let next = false;
-  const socket: Paced = {
-    paused: false,
-    held: undefined,
-    heldEnd: false,
-    handlers: {
-      data(bytes, length) {
-        assert.ok(!socket.paused, "no piece is given while paused");
-        assert.ok(length <= PIECE_BYTES, `a piece of ${length} bytes`);
-        given.push(bytes.slice(0, length));
-        log.push("data");
-        if (++pieces % every === 0 || next) {
-          next = false;
-          socket.paused = true;
-          log.push("pause");
-        }
-      },
-      drain() {},
-      end: () => void log.push("end"),
-      close() {},
-    },
-  };
-  return { socket, given, log, pauseNext: () => next = true };
-}
-
-/**
- * What an adapter does at `resume()`: clears `paused`, and reads on only if
- * `resumed` says so. Returns whether it may read.
- */
-function resume(socket: Paced): boolean {
-  socket.paused = false;
-  return resumed(socket);
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  return new Uint8Array(Buffer.concat(chunks));
-}
-
-for (const every of [1, 2, 3, 7]) {
-  test(
-    `pieces: reads of 1 to 100000 bytes, to an owner that pauses after ${
-      every === 1 ? "each piece" : `every ${every} pieces`
-    }, are handed on whole, in order and once, and never while paused; an end while bytes are held comes after them`,
-    LIMIT,
-    () => {
-      const { socket, given, log, pauseNext } = pacedSocket(every);
-      const sent: Uint8Array[] = [];
-      let next = 0;
-      const sizes = [1, 100_000, PIECE_BYTES, PIECE_BYTES + 1, 7, 65_536, 50_000, 3, 80_000];
-      for (const [i, size] of sizes.entries()) {
-        if (socket.paused) { while (!resume(socket)); // the owner resumes until the transport reads
-         }
-        assert.ok(!socket.paused && socket.held === undefined, "a read while paused or holding");
-        if (i === sizes.length - 1) pauseNext();
-        // A read into a reused buffer, larger than what it read this time.
-        const chunk = Uint8Array.from(
-          { length: size + 3 },
-          (_, i) => i < size ? next++ % 251 : 255,
-        );
-        sent.push(chunk.slice(0, size));
-        deliver(socket, chunk, size);
-        chunk.fill(0); // a read is only valid during the call
-      }
-      assert.ok(socket.held !== undefined, "the owner paused in the last read");
-      ended(socket);
-      assert.notEqual(log.at(-1), "end", "no end while bytes are held");
-      while (!resume(socket));
-      assert.equal(log.at(-1), "end");
-      assert.equal(log.filter((entry) => entry === "end").length, 1);
-      assert.deepEqual(concat(given), concat(sent), "the bytes are handed on as read");
-    },
-  );
-}
