@@ -2,12 +2,13 @@
  * The programs when the reader of their output goes away (`server.ts | head
  * -1`, a closed terminal, a log shipper that restarts): the next line they
  * write fails with EPIPE. The server says so once on standard error and plays
- * on.
+ * on; the client stops, in one line.
  */
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "../client.ts";
+import { serve } from "../server.ts";
 import { type Child, listening, start } from "../_cli/child.ts";
 import { Output, reason } from "../_cli/output.ts";
 import { within } from "./_raw_client.ts";
@@ -209,3 +210,31 @@ test("Output.settled() waits for the writes so far, and the stream stays open", 
   assert.equal(output.open, true);
   assert.deepEqual(written, ["a", "b\n"]);
 });
+
+test(
+  `client.ts on ${RUNTIME}: when its stdout's reader goes away, it stops in one line on stderr, exit code 1`,
+  { timeout: LIMIT },
+  async () => {
+    await using server = await serve({ port: 0, quiet: true });
+    await using client = await startFile("client.ts", [
+      "--port",
+      String(server.addr.port),
+      "--games",
+      "100000",
+    ]);
+    const stderr = collectStderr(client);
+    let stdout = "";
+    let resolve!: () => void;
+    const firstLine = new Promise<void>((done) => resolve = done);
+    client.onStdout((text) => {
+      stdout += text;
+      if (stdout.includes("\n")) resolve();
+    });
+    await within(firstLine, 10_000, "the client's first line");
+    client.closeStdout();
+    const status = await within(client.status, 20_000, "the client to exit");
+    await client.exited;
+    assert.deepEqual(status, { code: 1, signal: null }, stderr.text());
+    assert.equal(stderr.text(), "client.ts: Cannot write to standard output: EPIPE\n");
+  },
+);
