@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "../client.ts";
-import { serve } from "../server.ts";
+import { serve, type Server } from "../server.ts";
 import { type Child, listening, start } from "../_cli/child.ts";
 import { Output, reason } from "../_cli/output.ts";
 import { within } from "./_raw_client.ts";
@@ -236,5 +236,27 @@ test(
     await client.exited;
     assert.deepEqual(status, { code: 1, signal: null }, stderr.text());
     assert.equal(stderr.text(), "client.ts: Cannot write to standard output: EPIPE\n");
+  },
+);
+
+test(
+  "serve() plays on when its default reporter's console.log throws, as on a closed stdout",
+  { timeout: LIMIT },
+  async () => {
+    const log = console.log;
+    const errors: unknown[] = [];
+    // What the server captures as its default reporter: a console.log that fails.
+    console.log = () => {
+      throw new Error("Broken pipe (os error 32)");
+    };
+    let server: Server;
+    try {
+      server = await serve({ port: 0, onError: (error) => errors.push(error) });
+    } finally {
+      console.log = log;
+    }
+    await using _ = server;
+    await play(server.addr.port, 3);
+    assert.deepEqual(errors, []);
   },
 );
