@@ -23,7 +23,7 @@
 
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { Writable } from "node:stream";
+import { type Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { RUNTIME } from "../_transport/detect.ts";
 
@@ -160,6 +160,14 @@ export interface Child extends AsyncDisposable {
   onStdout(listener: (text: string) => void): void;
   /** As {@linkcode Child.onStdout}, for its standard error. */
   onStderr(listener: (text: string) => void): void;
+  /**
+   * Closes this end of its standard output's pipe, as a reader that goes
+   * away does (`program | head -1`): what it writes next fails (EPIPE), and
+   * its listeners hear no more. Nothing when it is not piped.
+   */
+  closeStdout(): void;
+  /** As {@linkcode Child.closeStdout}, for its standard error. */
+  closeStderr(): void;
   /** Sends it a signal; nothing once it has exited. */
   kill(signal?: Signal): void;
   /**
@@ -172,13 +180,39 @@ export interface Child extends AsyncDisposable {
   stop(signal?: Signal, options?: { timeout?: number }): Promise<number | null>;
 }
 
+/** A pipe from a program, as each runtime's spawn gives it. */
+interface Pipe {
+  /** Starts reading it (called once): its chunks, to the end. */
+  chunks(): AsyncIterator<Uint8Array>;
+  /** Closes this end of it, whether or not it is being read. */
+  close(): void;
+}
+
+/** A pipe over a web stream (Deno's): closed by cancelling it, even mid-read. */
+function webPipe(stream: ReadableStream<Uint8Array>): Pipe {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return {
+    chunks() {
+      const own = reader = stream.getReader();
+      return { next: () => own.read() as Promise<IteratorResult<Uint8Array>> };
+    },
+    close: () => void (reader ?? stream).cancel().catch(() => {}),
+  };
+}
+
+/** A pipe over a Node stream (Node's and Bun's): closed by destroying it. */
+function nodePipe(stream: Readable): Pipe {
+  return { chunks: () => stream[Symbol.asyncIterator](), close: () => stream.destroy() };
+}
+
 /** A piped output stream, read once something listens to it. */
 class Output {
-  #source: AsyncIterable<Uint8Array> | null;
+  #source: Pipe | null;
   #listeners: ((text: string) => void)[] = [];
   #read: Promise<void> | undefined;
+  #closed = false;
 
-  constructor(source: AsyncIterable<Uint8Array> | null) {
+  constructor(source: Pipe | null) {
     this.#source = source;
   }
 
@@ -188,6 +222,13 @@ class Output {
     this.drain();
   }
 
+  /** Closes the pipe: no more is read or heard. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#source?.close();
+  }
+
   /** Reads to the end, giving the text to the listeners; settles at the end. */
   drain(): Promise<void> {
     this.#read ??= this.#pump();
@@ -195,18 +236,19 @@ class Output {
   }
 
   async #pump(): Promise<void> {
-    if (this.#source === null) return;
+    if (this.#source === null || this.#closed) return;
     const decoder = new TextDecoder();
     const emit = (text: string) => {
-      if (text !== "") { for (const listener of this.#listeners) listener(text); }
+      if (text === "" || this.#closed) return;
+      for (const listener of this.#listeners) listener(text);
     };
-    const chunks = this.#source[Symbol.asyncIterator]();
+    const chunks = this.#source.chunks();
     while (true) {
       let next: IteratorResult<Uint8Array>;
       try {
         next = await chunks.next();
       } catch {
-        break; // the pipe broke: the output ends here
+        break; // the pipe broke, or was closed: the output ends here
       }
       if (next.done) break;
       emit(decoder.decode(next.value, { stream: true }));
@@ -220,8 +262,8 @@ interface Spawned {
   pid: number;
   status: Promise<ExitStatus>;
   stdin: WritableStream<Uint8Array> | undefined;
-  stdout: AsyncIterable<Uint8Array> | null;
-  stderr: AsyncIterable<Uint8Array> | null;
+  stdout: Pipe | null;
+  stderr: Pipe | null;
   kill(signal: Signal): void;
 }
 
@@ -249,7 +291,7 @@ function spawnDeno(options: StartOptions): Spawned {
     stderr: stdio(options.stderr ?? "pipe"),
   }).spawn();
   const piped = (mode: string | undefined, stream: () => ReadableStream<Uint8Array>) =>
-    (mode ?? "pipe") === "pipe" ? stream() : null;
+    (mode ?? "pipe") === "pipe" ? webPipe(stream()) : null;
   return {
     pid: child.pid,
     status: child.status.then((status) =>
@@ -282,8 +324,8 @@ function spawnNode(options: StartOptions): Promise<Spawned> {
         pid: child.pid!,
         status,
         stdin: child.stdin ? Writable.toWeb(child.stdin) as WritableStream<Uint8Array> : undefined,
-        stdout: child.stdout,
-        stderr: child.stderr,
+        stdout: child.stdout && nodePipe(child.stdout),
+        stderr: child.stderr && nodePipe(child.stderr),
         kill: (signal) => child.kill(signal),
       });
     });
@@ -328,6 +370,8 @@ export async function start(options: StartOptions): Promise<Child> {
     stdin: spawned.stdin,
     onStdout: (listener) => stdout.listen(listener, "its standard output"),
     onStderr: (listener) => stderr.listen(listener, "its standard error"),
+    closeStdout: () => stdout.close(),
+    closeStderr: () => stderr.close(),
     kill,
     async stop(signal = "SIGTERM", { timeout } = {}) {
       kill(signal);

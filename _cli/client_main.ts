@@ -13,6 +13,7 @@ import { connect } from "../_client/client.ts";
 import { type Decision, DIALECTS } from "../protocol.ts";
 import { decisionWord, language, LANGUAGES, MESSAGES, useColour } from "./messages.ts";
 import { type Console, play } from "./play.ts";
+import { reason, stdout } from "./output.ts";
 
 const USAGE = `Usage: client.ts [options]
 
@@ -106,44 +107,63 @@ async function clientMain(args: string[]): Promise<number> {
     const n = integer("games", (flags.games as string | undefined) ?? "1", 1);
     games = Array.from({ length: n }, () => [lower, upper, secret] as const);
   }
+  // Its output is what it plays for: once that cannot be written, it stops,
+  // the error ending every wait (then run() says so in one line).
+  const output = new AbortController();
+  stdout.onClose((error) =>
+    output.abort(new Error(`Cannot write to standard output: ${reason(error)}`, { cause: error }))
+  );
+  const write = (text: string) => {
+    output.signal.throwIfAborted();
+    stdout.write(text);
+  };
+  /** Returns `code` once the output is written, or throws why it could not be. */
+  const written = async (code: number) => {
+    await stdout.settled();
+    output.signal.throwIfAborted();
+    return code;
+  };
   await using client = await connect({
     hostname: flags.hostname as string,
     port: integer("port", flags.port as string, 1, 65535),
     timeout: seconds("timeout", flags.timeout as string),
     dialect,
+    signal: output.signal,
   });
   if (flags.play) {
     const [lower, upper] = games[0];
     const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
     const reader = lines[Symbol.asyncIterator]();
     const io: Console = {
-      write: (text) => void process.stdout.write(text),
+      write,
       read: async () => {
         const next = await reader.next();
         // Piped answers are not echoed by a terminal: show them.
-        if (!next.done && !process.stdin.isTTY) process.stdout.write(next.value + "\n");
+        if (!next.done && !process.stdin.isTTY) write(next.value + "\n");
         return next.done ? undefined : next.value;
       },
     };
+    let found: Awaited<ReturnType<typeof play>>;
     try {
       await using game = await client.session(lower, upper);
       const most = flags.count === undefined ? Number.MAX_SAFE_INTEGER : count;
-      return (await play(game, most, io, messages, colour)) === undefined ? 1 : 0;
+      found = await play(game, most, io, messages, colour);
     } finally {
       lines.close();
     }
+    return await written(found === undefined ? 1 : 0);
   }
   const results: [bigint, Decision][] = [];
   for (const [lower, upper, chosen] of games) {
     const secret = chosen ?? randomInteger(lower, upper);
-    console.log(messages.banner(lower, upper, secret));
+    write(messages.banner(lower, upper, secret) + "\n");
     await using game = await client.session(lower, upper, secret);
     for await (const n of game.requestNumbers(count)) {
       results.push([n, await game.reportOutcome(n)]);
     }
   }
   for (const [n, decision] of results) {
-    console.log(messages.client(n, decisionWord(messages, decision, colour)));
+    write(messages.client(n, decisionWord(messages, decision, colour)) + "\n");
   }
-  return 0;
+  return await written(0);
 }

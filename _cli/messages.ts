@@ -48,6 +48,8 @@ export interface Messages {
   workerGivenUp(end: WorkerEnd, limit: number, seconds: number): string;
   /** A worker that ended could not be started again: the server stops. */
   workerNotRestarted(worker: number, reason: string): string;
+  /** The server's standard output cannot be written (`reason`: EPIPE): it plays on. */
+  stdoutClosed(reason: string): string;
 }
 
 // The Korean words, as --play's help lines show them whatever the language.
@@ -80,6 +82,8 @@ const en: Messages = {
     `${enWorkerEnded(end)}, after ${limit} restarts within ${seconds} s: stopping the server`,
   workerNotRestarted: (worker, reason) =>
     `worker ${worker} did not start again (${reason}): stopping the server`,
+  stdoutClosed: (reason) =>
+    `standard output is closed (${reason}): no more report lines; the games go on`,
 };
 
 /** `worker N (pid P) exited with code C`, or `... was killed by SIGNAL`. */
@@ -117,6 +121,8 @@ const ko: Messages = {
     `${koWorkerEnded(end)}. ${seconds}초 안에 이미 ${limit}번 다시 시작했으므로 서버를 멈춥니다.`,
   workerNotRestarted: (worker, reason) =>
     `워커 ${worker}을(를) 다시 시작하지 못했습니다(${reason}). 서버를 멈춥니다.`,
+  stdoutClosed: (reason) =>
+    `표준 출력이 닫혔습니다(${reason}). 보고 줄은 더 쓰지 않고, 게임은 계속됩니다.`,
 };
 
 /** `워커 N(pid P)이(가) 끝났습니다(종료 코드 C)`, or `... SIGNAL 신호로 끝났습니다`. */

@@ -8,6 +8,7 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { MAX_DELAY } from "../_util/limits.ts";
+import { stderr, stdout } from "./output.ts";
 
 /** A bad command line: reported in one line, exit code 2. */
 export class UsageError extends Error {
@@ -44,7 +45,7 @@ export function parseFlags(
     allowPositionals: false,
   });
   if (values.help) {
-    process.stdout.write(usage);
+    stdout.write(usage);
     return undefined;
   }
   return values as Record<string, string | boolean | undefined>;
@@ -123,7 +124,7 @@ export async function run(
       /\s*\n\s*/g,
       " ",
     );
-    process.stderr.write(`${program}: ${message}${usage ? ` (see '${program} --help')` : ""}\n`);
+    stderr.line(`${program}: ${message}${usage ? ` (see '${program} --help')` : ""}`);
     code = usage ? 2 : 1;
   }
   process.exitCode = code;

@@ -17,8 +17,8 @@ import {
   WorkerGroup,
 } from "./workers.ts";
 import { DENO_ENV_ASSIGNMENTS } from "./child.ts";
+import { reason, stderr, stdout } from "./output.ts";
 import { availableParallelism } from "node:os";
-import process from "node:process";
 
 const USAGE = `Usage: server.ts [options]
 
@@ -80,6 +80,8 @@ async function serverMain(args: string[]): Promise<number> {
   const messages = MESSAGES[resolved];
   const colour = flags.colour as boolean || useColour();
   const strategy = choice("strategy", flags.strategy as string, strategyNames);
+  // A reader that goes away ends the lines, never the games.
+  stdout.onClose((error) => stderr.line(`server.ts: ${messages.stdoutClosed(reason(error))}`));
   const workers = integer("workers", flags.workers as string, 0, 1024) || availableParallelism();
   const server = await serve({
     reusePort: workers > 1 || flags["reuse-port"] as boolean,
@@ -87,8 +89,11 @@ async function serverMain(args: string[]): Promise<number> {
     port: integer("port", flags.port as string, 0, 65535),
     strategy,
     quiet: flags.quiet as boolean,
-    onReport: (guess, decision) =>
-      console.log(messages.server(guess, decisionWord(messages, decision, colour))),
+    onReport: (guess, decision) => {
+      if (stdout.open) {
+        stdout.line(messages.server(guess, decisionWord(messages, decision, colour)));
+      }
+    },
     maxLineBytes: integer("max-line-bytes", flags["max-line-bytes"] as string, 1),
     maxConnections: integer("max-connections", flags["max-connections"] as string, 1),
     maxPendingBytes: integer("max-pending-bytes", flags["max-pending-bytes"] as string, 1),
@@ -108,9 +113,9 @@ async function serverMain(args: string[]): Promise<number> {
     args: copied,
     address: server.addr,
     messages,
-    warn: (line) => process.stderr.write(`server.ts: ${line}\n`),
+    warn: (line) => stderr.line(`server.ts: ${line}`),
     // Not translated, as the first one is not: scripts and tests read it.
-    onRestart: (pids) => console.log(`Workers: ${pids.join(" ")}`),
+    onRestart: (pids) => stdout.line(`Workers: ${pids.join(" ")}`),
     onFailure: () => stopAll(),
   });
   let stopping = false;
@@ -132,8 +137,8 @@ async function serverMain(args: string[]): Promise<number> {
     throw error;
   }
   // Not translated: scripts and tests read this line for the port.
-  console.log(`Listening on ${server.addr.hostname}:${server.addr.port}`);
-  if (workers > 1) console.log(`Workers: ${group.pids.join(" ")}`);
+  stdout.line(`Listening on ${server.addr.hostname}:${server.addr.port}`);
+  if (workers > 1) stdout.line(`Workers: ${group.pids.join(" ")}`);
   await server.finished;
   await group.finished();
   unwatch();

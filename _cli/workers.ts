@@ -44,6 +44,7 @@ import {
   start,
 } from "./child.ts";
 import type { Messages } from "./messages.ts";
+import { stdout } from "./output.ts";
 import process from "node:process";
 import { RUNTIME } from "../_transport/detect.ts";
 
@@ -105,7 +106,7 @@ export async function startWorker(args: string[], address: Address): Promise<Chi
   });
   const child = await start({ ...command, stdin: "pipe", stderr: "inherit" });
   try {
-    await listening(child, { rest: (text) => process.stdout.write(text) });
+    await listening(child, { rest: (text) => stdout.write(text) });
   } catch (error) {
     await child.stop("SIGKILL");
     throw new Error(`A worker did not start: ${(error as Error).message}`, { cause: error });

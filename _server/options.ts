@@ -31,7 +31,10 @@ export interface GameServerOptions {
    */
   quiet?: boolean;
   /**
-   * Where the server's lines for people go.
+   * Where the server's lines for people go. The default loses a line that
+   * `console.log` throws on, never a game. (On Node, a standard output whose
+   * reader went away is not a throw but an `error` event on `process.stdout`,
+   * which ends the process unless the program listens for it.)
    *
    * @default {console.log}
    */

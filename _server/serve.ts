@@ -18,6 +18,21 @@ function check(name: string, value: number, min: number, max?: number): number {
   return checkInteger("Cannot serve", name, value, min, max);
 }
 
+/**
+ * `print`, except that a line it cannot write is lost, not a game: a report
+ * is written while a connection's line is handled, where a throw ends that
+ * connection with `ERROR internal`. For the default `console.log` and
+ * `console.error`: Deno's threw BrokenPipe once their stream's reader had
+ * gone (denoland/deno#21970), until they learned to drop the line (#31844).
+ */
+function lossy(print: (line: string) => void): (line: string) => void {
+  return (line) => {
+    try {
+      print(line);
+    } catch { /* the line is lost; the games go on */ }
+  };
+}
+
 /** The settings every connection of a server shares. */
 class Context implements ConnectionContext {
   readonly game: ConnectionContext["game"];
@@ -37,7 +52,7 @@ class Context implements ConnectionContext {
         }`,
       );
     }
-    const log = options.log ?? console.log;
+    const log = options.log ?? lossy(console.log);
     this.game = {
       strategy: STRATEGIES[strategy],
       numbers: NUMBER_STRATEGIES[strategy],
@@ -46,8 +61,9 @@ class Context implements ConnectionContext {
         ((guess: bigint, decision: Decision) => log(`Server: ${guess} is ${decision}`)),
     };
     this.maxLineBytes = check("maxLineBytes", options.maxLineBytes ?? 4096, 1);
+    const warn = lossy(console.error);
     this.fault = options.onError ?? ((error: unknown) =>
-      console.error(
+      warn(
         `Server: internal error, one connection closed: ${
           error instanceof Error ? error.message : String(error)
         }`,
