@@ -16,6 +16,7 @@ import { test } from "node:test";
 import { ROOT, run, Running, RUNTIME, runtimeCommand, titled } from "../tests/_helpers.ts";
 import { buildC } from "./build_c.ts";
 import { chart } from "./chart.ts";
+import { flood } from "./flood.ts";
 import { type HistogramJson, percentile } from "./report.ts";
 
 test("percentile() reads merged histograms by rank, whatever their order", () => {
@@ -245,4 +246,45 @@ test(titled("bench/run.ts stops with one line when there is no C compiler", skip
   assert.equal(code, 1);
   assert.equal(stdout, "");
   assert.match(stderr, /^bench\/run\.ts: the benchmark needs a C compiler: [^\n]*\n$/);
+});
+
+// ------------------------------------------------ the flood mode (bench/flood.ts)
+
+const FLOOD = { flooders: 4, floodBytes: 16_384, games: 3, afterGames: 2 };
+
+test("flood() plays every game beside the flooders and after, against an honest server", async () => {
+  await using server = await tinyServer(honest);
+  const phases: string[] = [];
+  const r = await flood("127.0.0.1", server.port, {
+    ...FLOOD,
+    limitMs: 10_000,
+    phase: (p) => phases.push(p),
+  });
+  assert.deepEqual(phases, ["flooded", "left"]);
+  const request = "PARAMS 1 1000000000000\n".length + 7 * Math.floor(16_384 / 7);
+  assert.equal(r.floodBytesSent, 4 * request);
+  assert.deepEqual([r.games, r.afterGames, r.violations, r.finished], [3, 2, 0, true]);
+  assert.ok(r.p50Us > 0 && r.p50Us <= r.p99Us, `p50 ${r.p50Us}, p99 ${r.p99Us}`);
+  assert.ok(r.medianGameMs <= r.worstGameMs && r.worstGameMs < 10_000, `${r.worstGameMs} ms`);
+  assert.ok(r.afterWorstGameMs > 0 && r.afterWorstGameMs < 10_000);
+});
+
+test("flood() gives up at its time bound on a server that never answers, and says so", async () => {
+  await using server = await tinyServer(() => "");
+  const start = performance.now();
+  const r = await flood("127.0.0.1", server.port, { ...FLOOD, limitMs: 300 });
+  const took = performance.now() - start;
+  assert.ok(took < 3000, `took ${took} ms`);
+  assert.deepEqual([r.games, r.afterGames, r.finished], [0, 0, false]);
+  // The unfinished game counts with its age: about the bound.
+  assert.ok(r.worstGameMs >= 290 && r.worstGameMs < 2000, `${r.worstGameMs} ms`);
+  assert.ok(Number.isNaN(r.p50Us), "no round trip was answered");
+});
+
+test("flood() counts wrong replies and keeps the first", async () => {
+  await using server = await tinyServer((line) => line === "NUMBER" ? "101\n" : "");
+  const r = await flood("127.0.0.1", server.port, { ...FLOOD, limitMs: 2000 });
+  assert.equal(r.finished, false);
+  assert.equal(r.violations, 2, "the first game beside them, the first after");
+  assert.deepEqual(r.samples, ['"101" in a game of 1..100', '"101" in a game of 1..100']);
 });

@@ -2,8 +2,9 @@
  * The benchmark's results (bench/run.ts) as Markdown: the machine, the
  * throughput table (each figure's ratio to the reference, the server's CPU time
  * per round trip), the per-run spread, the load generator's ceiling, the
- * idle-connection footprint, the burst, and the targets. Also the latency
- * histograms as bench/load.c prints them, and their percentiles.
+ * idle-connection footprint, the burst, a player beside flooding peers, and
+ * the targets. Also the latency histograms as bench/load.c prints them, and
+ * their percentiles.
  *
  * @module
  */
@@ -43,15 +44,16 @@ export type Measurement =
   & Record<"connected" | "violations" | "socketErrors" | "closedEarly", number>
   & { notes: string[] };
 
-/** Medians of one server at one concurrency. */
 /**
  * A server at one concurrency: the medians of its runs, each run's round
- * trips/s, and which run each was (a failed run has none).
+ * trips/s and server CPU µs per round trip, and which run each was (a failed
+ * run has none).
  */
 export type Row = Measurement & {
   server: string;
   connections: number;
   perRun: number[];
+  cpuPerRun: number[];
   runOf: number[];
 };
 
@@ -71,14 +73,31 @@ export type Burst =
     number
   >;
 
+/**
+ * One server beside flooding peers (bench/flood.ts), over its runs: the
+ * player's round trips (medians of p50 and p99, in µs), its games (median,
+ * and the worst of any run, in ms; the fewest finished), the same after the
+ * flooders left, the server's RSS growth (the most of any run), and counts
+ * summed: wrong replies, runs the player did not finish in time, runs the
+ * server did not survive.
+ */
+export type Flood =
+  & { server: string; samples: string[]; note: string }
+  & Record<"flooders" | "floodBytesSent" | "games" | "afterGames", number>
+  & Record<"p50Us" | "p99Us" | "medianGameMs" | "worstGameMs" | "afterWorstGameMs", number>
+  & Record<"growthKb" | "violations" | "unfinished" | "died", number>;
+
 /** Everything one report shows; `chart` is the SVG's file name, next to the report's. */
 export type Results = {
   machine: Machine;
-  options: Record<"duration" | "warmup" | "loadProcs" | "runs", number>;
+  options: Record<"duration" | "warmup" | "loadProcs" | "runs" | "floodRuns", number>;
   reference: string;
   rows: Row[];
   footprints: Footprint[];
   bursts: Burst[];
+  floods: Flood[];
+  /** How the flood mode ran: flooders, each one's bytes, the player's games and time bound. */
+  flood: Record<"flooders" | "floodBytes" | "games" | "afterGames" | "limitMs", number>;
   notes: string[];
   chart?: string;
 };
@@ -87,6 +106,7 @@ const int = (n: number) => Number.isFinite(n) ? Math.round(n).toLocaleString("en
 const fixed = (digits: number, unit = "") => (n: number) =>
   Number.isFinite(n) ? `${n.toFixed(digits)}${unit}` : "n/a";
 const pct = fixed(0, "%");
+const ms = fixed(1, " ms");
 const mib = (kb: number) => fixed(1)(kb / 1024);
 const ratio = (value: number, reference: number | undefined) =>
   reference !== undefined && Number.isFinite(value) && Number.isFinite(reference) && reference > 0
@@ -225,6 +245,35 @@ ${o.runs} run(s).`));
       ]),
     ));
   }
+  const { floods, flood: f } = results;
+  if (floods.length > 0) {
+    out.push("", `## Beside ${f.flooders} flooding peers`);
+    out.push(...prose(`
+After a short warm-up, ${f.flooders} connections each send \`PARAMS 1 1000000000000\` and
+${mib(f.floodBytes / 1024)} MiB of \`NUMBER\` lines, as fast as the kernel takes them, and never
+read. Then one player (bench/flood.ts, on \`node:net\`) plays ${f.games} honest games of 1..100
+beside them, every reply checked; then the flooders leave and it plays ${f.afterGames} more on a new
+connection. Each part has ${f.limitMs / 1000} s; a game still unfinished then counts with its age.
+A game is timed from its \`PARAMS\` to the reply that was its secret. RSS growth is from just
+before the flood to the highest VmRSS sampled every 100 ms. Over ${o.floodRuns} run(s): p50, p99
+and the median game are medians, the worst game and the growth the worst of any run, the games
+finished the fewest, and counts summed.`));
+    out.push(...table(
+      "<server|flood sent MiB|games|p50 µs|p99 µs|median game|worst game|after: games|" +
+        "after: worst game|RSS growth MiB|violations|<note",
+      floods.map((r) => [
+        ...[r.server, mib(r.floodBytesSent / 1024), `${r.games} of ${f.games}`],
+        ...[int(r.p50Us), int(r.p99Us), ms(r.medianGameMs), ms(r.worstGameMs)],
+        ...[`${r.afterGames} of ${f.afterGames}`, ms(r.afterWorstGameMs), mib(r.growthKb)],
+        `${r.violations}`,
+        [
+          r.unfinished ? `unfinished in ${r.unfinished} of ${o.floodRuns} runs` : "",
+          r.died ? `the server died in ${r.died} run(s)` : "",
+          ...r.samples,
+        ].filter(Boolean).join("; "),
+      ]),
+    ));
+  }
   out.push(
     "",
     "## Targets",
@@ -273,10 +322,14 @@ rate; \`--spin 0\` shows its bare cost.`,
  * of the machine; the ratio of two medians would mix runs measured minutes
  * apart.
  */
-export function pairedShare(ours: Row, floor: Row): number {
+export function pairedShare(ours: Row, floor: Row, figure: "rate" | "cpu" = "rate"): number {
   const shares = ours.runOf.flatMap((run, i) => {
     const j = floor.runOf.indexOf(run);
-    return j === -1 ? [] : [ours.perRun[i] / floor.perRun[j]];
+    if (j === -1) return [];
+    // Less CPU a round trip is better: the floor's over ours.
+    return [
+      figure === "rate" ? ours.perRun[i] / floor.perRun[j] : floor.cpuPerRun[j] / ours.cpuPerRun[i],
+    ];
   });
   return shares.length === 0 ? NaN : median(shares);
 }
@@ -289,7 +342,7 @@ export function median(values: number[]): number {
 }
 
 /** The targets' rows: each with our figure, the floor's, the share and whether it is met. */
-function targets({ rows, footprints, bursts }: Results): string[][] {
+function targets({ rows, footprints, bursts, floods, flood }: Results): string[][] {
   const get = (server: string, c: number) =>
     rows.find((r) => r.server === server && r.connections === c);
   const verdict = (met: boolean, value: number) =>
@@ -305,7 +358,16 @@ function targets({ rows, footprints, bursts }: Results): string[][] {
       add(what, int(ours), int(floor), fixed(1, "%")(share * 100), verdict(share >= 0.95, share));
     }
   }
-  const ms = fixed(1, " ms");
+  for (const runtime of ["deno", "bun", "node"]) {
+    for (const c of [1, 50, 1000]) {
+      const [mine, bare] = [get(runtime, c), get(`bare-${runtime}`, c)];
+      const [ours, floor] = [mine, bare].map((r) => r?.serverCpuUs ?? NaN);
+      const what = `${runtime}, ${connections(c)}: server CPU µs/round trip ≤ floor's / 95%`;
+      const share = mine && bare ? pairedShare(mine, bare, "cpu") : NaN;
+      const show = fixed(2, " µs");
+      add(what, show(ours), show(floor), fixed(1, "%")(share * 100), verdict(share >= 0.95, share));
+    }
+  }
   const p99 = (server: string) => (get(server, 1000)?.p99Us ?? NaN) / 1000;
   const [deno, plain] = [p99("deno"), p99("deno-plain")];
   const p99Floor = ms(p99("bare-deno"));
@@ -336,5 +398,26 @@ function targets({ rows, footprints, bursts }: Results): string[][] {
   const idle = int(footprints[0]?.requested ?? 10_000);
   const what = `deno, ${idle} idle connections: ≤ 8,000 bytes each`;
   add(what, bytes(ours), bytes(floor), "–", verdict(ours <= 8000, ours));
+  const flooded = (server: string) => floods.find((r) => r.server === server);
+  for (const runtime of ["deno", "bun", "node"]) {
+    const [mine, bare] = [flooded(runtime), flooded(`bare-${runtime}`)];
+    if (!mine) continue;
+    const game = (r: Flood | undefined) =>
+      !r ? "n/a" : r.unfinished ? `unfinished (${ms(r.worstGameMs)})` : ms(r.worstGameMs);
+    const served = (r: Flood) =>
+      r.games === flood.games && r.afterGames === flood.afterGames && r.violations === 0 &&
+      r.unfinished === 0 && r.died === 0;
+    add(
+      `${runtime}, beside ${flood.flooders} flooding peers: every game < 0.5 s, every reply ` +
+        `right, served again once they leave`,
+      game(mine),
+      game(bare),
+      "–",
+      verdict(served(mine) && mine.worstGameMs < 500, mine.worstGameMs),
+    );
+    const growth = (r: Flood | undefined) => r ? `${mib(r.growthKb)} MiB` : "n/a";
+    const what = `${runtime}, beside ${flood.flooders} flooding peers: RSS grows < 48 MiB`;
+    add(what, growth(mine), growth(bare), "–", verdict(mine.growthKb < 48 * 1024, mine.growthKb));
+  }
   return out;
 }

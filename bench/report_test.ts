@@ -7,10 +7,10 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { pairedShare, type Row } from "./report.ts";
+import { type Flood, pairedShare, report, type Results, type Row } from "./report.ts";
 
-function row(perRun: number[], runOf: number[]): Row {
-  return { server: "x", connections: 50, perRun, runOf } as unknown as Row;
+function row(perRun: number[], runOf: number[], cpuPerRun: number[] = []): Row {
+  return { server: "x", connections: 50, perRun, cpuPerRun, runOf } as unknown as Row;
 }
 
 test("the share of the floor is the median of each run's ratio, not the ratio of medians", () => {
@@ -29,4 +29,64 @@ test("runs that only one of the two finished are left out; none in common is NaN
   const ours = row([50, 90, 180], [1, 2, 3]);
   assert.equal(pairedShare(ours, floor), (0.5 + 0.9) / 2);
   assert.ok(Number.isNaN(pairedShare(row([1], [2]), row([1], [1]))));
+});
+
+test("the CPU share is the floor's CPU a round trip over ours, paired by run", () => {
+  // Ours takes 5 µs where the floor takes 4.5: 90%, whatever the run.
+  const ours = row([1, 1, 1], [1, 2, 3], [5, 10, 5]);
+  const floor = row([1, 1, 1], [1, 2, 3], [4.5, 9, 4.5]);
+  assert.equal(pairedShare(ours, floor, "cpu"), 0.9);
+});
+
+test("the flood targets hold only when every game was quick, right and finished", () => {
+  const good: Flood = {
+    server: "deno",
+    samples: [],
+    note: "",
+    flooders: 64,
+    floodBytesSent: 134_200_000,
+    games: 20,
+    afterGames: 5,
+    p50Us: 80,
+    p99Us: 2000,
+    medianGameMs: 10,
+    worstGameMs: 55,
+    afterWorstGameMs: 19,
+    growthKb: 9000,
+    violations: 0,
+    unfinished: 0,
+    died: 0,
+  };
+  const results = (floods: Flood[]): Results => ({
+    machine: {
+      command: "x",
+      generator: "x",
+      date: "x",
+      cpu: "x",
+      kernel: "x",
+      nproc: 2,
+      memoryGiB: 1,
+      openFiles: "1024",
+      versions: { node: "x", deno: "x", bun: "x", python: "x" },
+    },
+    options: { duration: 1, warmup: 1, loadProcs: 1, runs: 1, floodRuns: 3 },
+    reference: "x",
+    rows: [],
+    footprints: [],
+    bursts: [],
+    floods,
+    flood: { flooders: 64, floodBytes: 2 ** 21, games: 20, afterGames: 5, limitMs: 10_000 },
+    notes: [],
+  });
+  const verdicts = (floods: Flood[]) =>
+    report(results(floods)).split("\n").filter((l) => l.includes("flooding peers:"))
+      .map((l) => l.split(" | ").at(-1)!.replace(/ \|$/, ""));
+  assert.deepEqual(verdicts([good]), ["yes", "yes"]);
+  assert.deepEqual(verdicts([{ ...good, worstGameMs: 600 }]), ["**no**", "yes"]);
+  assert.deepEqual(verdicts([{ ...good, afterGames: 4 }]), ["**no**", "yes"]);
+  assert.deepEqual(verdicts([{ ...good, violations: 1 }]), ["**no**", "yes"]);
+  assert.deepEqual(verdicts([{ ...good, unfinished: 1 }]), ["**no**", "yes"]);
+  assert.deepEqual(verdicts([{ ...good, growthKb: 48 * 1024 }]), ["yes", "**no**"]);
+  const table = report(results([good, { ...good, server: "bare-deno", unfinished: 3 }]));
+  assert.match(table, /\| bare-deno \| 128\.0 \| 20 of 20 \|.*\| unfinished in 3 of 3 runs \|/);
 });

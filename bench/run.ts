@@ -3,7 +3,8 @@
  * server (or uses a `--target`), drives it with the C load generator
  * (bench/load.c, built with `cc`) in separate processes, samples the server's
  * RSS and CPU time from /proc, and stops it; then per server it holds idle
- * connections (footprint) and opens many at once (burst). Prints, or writes
+ * connections (footprint), opens many at once (burst), and times a good player
+ * beside peers that flood it (bench/flood.ts). Prints, or writes
  * with an SVG chart beside it, a Markdown report of medians over runs. Without
  * `cc` it stops at once with one line. Usage: `node bench/run.ts --help`.
  *
@@ -20,7 +21,8 @@ import { parseArgs } from "node:util";
 import { type Command, DENO_ENV, DENO_ENV_ASSIGNMENTS, listening, start } from "../_cli/child.ts";
 import { buildC } from "./build_c.ts";
 import { chart } from "./chart.ts";
-import type { Burst, Footprint, HistogramJson, Measurement } from "./report.ts";
+import { flood } from "./flood.ts";
+import type { Burst, Flood, Footprint, HistogramJson, Measurement } from "./report.ts";
 import { median, percentile, report, type Results, type Row } from "./report.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -54,6 +56,10 @@ const HELP = `usage: node_modules/.bin/node bench/run.ts [options]
   --footprint N       idle connections held to measure memory; 0 skips it (default 10000)
   --burst N           connections opened at once, each asking one NUMBER, timed until the last
                       reply; 0 skips it (default 3000)
+  --flood N           peers that each send PARAMS and 2 MiB of NUMBER lines and never read, beside
+                      a player who plays 20 games of 1..100 (then 5 once they leave), on our servers
+                      and their floors; 0 skips it (default 64)
+  --flood-runs N      runs of the flood mode (default 3)
   --write FILE        write the report to FILE, not stdout, and the chart beside it (.md -> .svg)
   --help              this text
 The load generator is bench/load.c, built with cc into bench/out/load (rebuilt when load.c is
@@ -98,6 +104,11 @@ async function launch(command: string[], env = PLAIN, stdin: "ignore" | "pipe" =
   });
   return { child, stderr };
 }
+
+/** The flood mode's player: its games beside the flooders and after, and its time bounds. */
+const FLOOD = { floodBytes: 2 * 2 ** 20, games: 20, afterGames: 5, limitMs: 10_000 };
+/** The servers the flood mode measures: ours and their floors. */
+const FLOODED = new Set(["deno", "bun", "node", "bare-deno", "bare-bun", "bare-node"]);
 
 /** Starts the load generator with `args`; `next(ms)` is its next stdout line, as JSON. */
 async function generate(args: string[], stdin: "ignore" | "pipe" = "ignore") {
@@ -285,6 +296,44 @@ function burst(spec: Spec, n: number): Promise<Burst> {
   });
 }
 
+/**
+ * One server beside `flooders` flooding peers (bench/flood.ts): the player's
+ * times, the server's RSS growth from just before the flood to its peak
+ * (sampled every 100 ms), and whether it is still up after.
+ */
+function flooded(spec: Spec, flooders: number): Promise<Flood> {
+  return withServer(spec, async (server) => {
+    await warm(server);
+    await sleep(500);
+    const beforeKb = usage(server.pid).rssKb;
+    let peakKb = beforeKb;
+    const sample = () => peakKb = Math.max(peakKb, usage(server.pid).rssKb);
+    const sampler = setInterval(sample, 100);
+    try {
+      const r = await flood(server.host, server.port, { flooders, ...FLOOD });
+      sample();
+      const alive = server.proc?.child.running !== false;
+      const { finished, samples, ...figures } = r;
+      const note = [
+        finished ? "" : "the player did not finish every game within the time bound",
+        alive ? "" : `server exited: ${server.proc!.stderr.join(" | ")}`,
+      ].filter(Boolean).join("; ");
+      return {
+        server: spec.name,
+        flooders,
+        ...figures,
+        growthKb: peakKb - beforeKb,
+        unfinished: finished ? 0 : 1,
+        died: alive ? 0 : 1,
+        samples,
+        note,
+      };
+    } finally {
+      clearInterval(sampler);
+    }
+  });
+}
+
 function version(command: string[]): string {
   const result = spawnSync(command[0], command.slice(1), { encoding: "utf8", timeout: 10_000 });
   return (result.stdout || result.stderr || "?").split("\n")[0].trim();
@@ -328,10 +377,14 @@ function specs(names: string[], targets: string[], workers: string | undefined) 
   return { servers: list, notes };
 }
 
-const SUMMED = new Set(["violations", "socketErrors", "closedEarly"]);
-const LEAST = new Set(["connected", "held", "answered"]);
+const SUMMED = new Set(["violations", "socketErrors", "closedEarly", "unfinished", "died"]);
+const LEAST = new Set(["connected", "held", "answered", "games", "afterGames"]);
+const MOST = new Set(["worstGameMs", "afterWorstGameMs", "growthKb"]);
 
-/** Runs in one: counts summed, connections the least, notes merged, texts the first; else medians. */
+/**
+ * Runs in one: counts summed, connections and games the least, worst cases
+ * the worst, notes merged, texts the first; else medians.
+ */
 function summarize<T extends object>(runs: T[]): T {
   const out = { ...runs[0] } as Record<string, unknown>;
   for (const [key, first] of Object.entries(runs[0])) {
@@ -339,7 +392,13 @@ function summarize<T extends object>(runs: T[]): T {
     const numbers = all as number[];
     if (typeof first === "number") {
       const sum = numbers.reduce((a, b) => a + b, 0);
-      out[key] = SUMMED.has(key) ? sum : LEAST.has(key) ? Math.min(...numbers) : median(numbers);
+      out[key] = SUMMED.has(key)
+        ? sum
+        : LEAST.has(key)
+        ? Math.min(...numbers)
+        : MOST.has(key)
+        ? Math.max(...numbers)
+        : median(numbers);
     } else if (Array.isArray(first)) out[key] = [...new Set(all.flat())].slice(0, 3);
     else if (key !== "server") out[key] = all.find((text) => text) ?? "";
   }
@@ -365,6 +424,8 @@ async function main(): Promise<number> {
       workers: { type: "string" },
       footprint: { type: "string", default: "10000" },
       burst: { type: "string", default: "3000" },
+      flood: { type: "string", default: "64" },
+      "flood-runs": { type: "string", default: "3" },
       write: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -384,12 +445,14 @@ async function main(): Promise<number> {
   const { servers, notes } = specs(names, values.target, values.workers);
   const runs = Number(values.runs);
   const [duration, warmup, loadProcs] = [values.duration, values.warmup, values["load-procs"]];
-  const options = { duration: +duration, warmup: +warmup, loadProcs: +loadProcs, runs };
+  const floodRuns = Number(values["flood-runs"]);
+  const options = { duration: +duration, warmup: +warmup, loadProcs: +loadProcs, runs, floodRuns };
   /** Runs `task` for each run and server, interleaved: per server, every run and their summary. */
   const repeat = async <T extends object>(
     what: string,
     list: Spec[],
     task: (s: Spec) => Promise<T>,
+    times = runs,
   ) => {
     const results = list.map((spec) => ({
       spec,
@@ -397,9 +460,9 @@ async function main(): Promise<number> {
       runOf: [] as number[],
       summary: {} as T,
     }));
-    for (let run = 1; run <= runs; run++) {
+    for (let run = 1; run <= times; run++) {
       for (const { spec, all, runOf } of results) {
-        log(`${what}, run ${run}/${runs}: ${spec.name}`);
+        log(`${what}, run ${run}/${times}: ${spec.name}`);
         try {
           all.push(await task(spec));
           runOf.push(run);
@@ -419,8 +482,8 @@ async function main(): Promise<number> {
   for (const c of values.concurrency.split(",").filter((c) => c !== "").map(Number)) {
     const results = await repeat(`${c} connections`, servers, (s) => measure(s, c, options));
     for (const { spec, all, runOf, summary } of results) {
-      const perRun = all.map((m) => m.roundTripsPerS);
-      rows.push({ server: spec.name, connections: c, perRun, runOf, ...summary });
+      const [perRun, cpuPerRun] = [all.map((m) => m.roundTripsPerS), all.map((m) => m.serverCpuUs)];
+      rows.push({ server: spec.name, connections: c, perRun, cpuPerRun, runOf, ...summary });
     }
   }
   const limits = spawnSync("/bin/sh", ["-c", `${RAISE}; ulimit -n`]);
@@ -443,6 +506,13 @@ async function main(): Promise<number> {
   const bursts = crowd <= 0
     ? []
     : await repeat(`burst of ${crowd} connections`, servers, (s) => burst(s, crowd));
+  const flooders = Number(values.flood);
+  const floods = flooders <= 0 ? [] : await repeat(
+    `beside ${flooders} flooding peers`,
+    servers.filter((s) => !s.target && FLOODED.has(s.name)),
+    (s) => flooded(s, flooders),
+    floodRuns,
+  );
   const processes = [...measured].map(([name, what]) => `${name}: ${what}`).join("; ");
   notes.unshift(`Measured server processes (last run): ${processes}.`);
   const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
@@ -469,6 +539,8 @@ async function main(): Promise<number> {
     rows,
     footprints: footprints.map((r) => r.summary),
     bursts: bursts.map((r) => r.summary),
+    floods: floods.map((r) => r.summary),
+    flood: { flooders, ...FLOOD },
     notes,
     chart: svg ? basename(svg) : undefined,
   });
