@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #define MAX_LINE 256
-#define MAX_GUESSES 64
+#define MAX_GUESSES 128 /* a game of 1..100 plays to its end */
 
 struct conn {
   int fd;

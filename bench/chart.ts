@@ -82,3 +82,23 @@ export function chart(bars: Bar[], title = "Round trips per second (higher is be
   );
   return out.join("\n") + "\n";
 }
+
+/** Two charts in one SVG, the second below the first; the first alone if the second is "". */
+export function stack(first: string, second: string): string {
+  if (second === "") return first;
+  const size = (svg: string) => {
+    const [, width, height] = /<svg[^>]*width="([\d.]+)"[^>]*height="([\d.]+)"/.exec(svg) ?? [];
+    return { width: Number(width), height: Number(height) };
+  };
+  const [a, b] = [size(first), size(second)];
+  const inner = (svg: string, y: number) => svg.replace("<svg ", `<svg y="${y}" `);
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.max(a.width, b.width)}" height="${
+      a.height + b.height
+    }">`,
+    inner(first, 0),
+    inner(second, a.height),
+    "</svg>",
+    "",
+  ].join("\n");
+}

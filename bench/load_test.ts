@@ -230,6 +230,46 @@ test(titled("the C ceiling server plays clean games", skipCeiling), {
   await playsClean(server);
 });
 
+test(
+  titled(
+    `bench/client_load.ts's three clients play clean games on ${RUNTIME}, and stop at a wrong reply`,
+    skipCeiling,
+  ),
+  {
+    skip: skipCeiling,
+  },
+  async () => {
+    assert.ok(ceiling.ok);
+    await using server = new Running(ceiling.path, ["--port", "0"]);
+    await using wrong = await tinyServer((line) => line === "NUMBER" ? "101\n" : "");
+    const clients = ["floor", "connect", "streams"];
+    const play = (port: number, client: string) => {
+      const args = ["--port", String(port), "--client", client, "--connections", "3"];
+      return run(
+        ...runtimeCommand("bench/client_load.ts", [
+          ...args,
+          "--duration",
+          "0.3",
+          "--warmup",
+          "0.1",
+        ]),
+      );
+    };
+    for (const client of clients) {
+      const { code, stdout, stderr } = await play(await server.port(), client);
+      assert.equal(code, 0, `${client}: ${stderr}`);
+      const result = JSON.parse(stdout.trim().split("\n").at(-1)!);
+      assert.ok(
+        result.roundTrips > 0 && result.games > 0 && result.cpuUs > 0,
+        `${client}: ${stdout}`,
+      );
+      // 101 is outside 1..100: every client stops with an error.
+      const bad = await play(wrong.port, client);
+      assert.notEqual(bad.code, 0, `${client} took a guess of 101: ${bad.stdout}`);
+    }
+  },
+);
+
 cTest(`the bare server plays clean games on ${RUNTIME}'s own sockets`, async () => {
   await using server = new Running(...runtimeCommand("bench/bare_server.ts", ["--port", "0"]));
   await playsClean(server);

@@ -87,10 +87,34 @@ export type Flood =
   & Record<"p50Us" | "p99Us" | "medianGameMs" | "worstGameMs" | "afterWorstGameMs", number>
   & Record<"growthKb" | "violations" | "unfinished" | "died", number>;
 
+/**
+ * The client benchmark's clients: the runtime's plainest client (`floor`),
+ * the module's `connect()`, and `new Client` over the runtime's stream pair.
+ */
+export type ClientKind = "floor" | "connect" | "streams";
+
+/**
+ * One client on one runtime at one concurrency, against bench/ceiling.c:
+ * medians over its runs of round trips/s and of the client process's CPU µs
+ * per round trip, each run's figures, and which run each was.
+ */
+export type ClientRow = {
+  runtime: string;
+  client: ClientKind;
+  connections: number;
+  roundTripsPerS: number;
+  clientCpuUs: number;
+  perRun: number[];
+  cpuPerRun: number[];
+  runOf: number[];
+};
+
 /** Everything one report shows; `chart` is the SVG's file name, next to the report's. */
 export type Results = {
   machine: Machine;
-  options: Record<"duration" | "warmup" | "loadProcs" | "runs" | "floodRuns", number>;
+  options:
+    & Record<"duration" | "warmup" | "loadProcs" | "runs" | "floodRuns", number>
+    & { clientRuns?: number };
   reference: string;
   rows: Row[];
   footprints: Footprint[];
@@ -98,6 +122,8 @@ export type Results = {
   floods: Flood[];
   /** How the flood mode ran: flooders, each one's bytes, the player's games and time bound. */
   flood: Record<"flooders" | "floodBytes" | "games" | "afterGames" | "limitMs", number>;
+  /** The client benchmark's rows, if it ran. */
+  clients?: ClientRow[];
   notes: string[];
   chart?: string;
 };
@@ -274,6 +300,44 @@ finished the fewest, and counts summed.`));
       ]),
     ));
   }
+  const clients = results.clients ?? [];
+  if (clients.length > 0) {
+    out.push("", "## The client");
+    out.push(...prose(`
+bench/client_load.ts plays games of 1..100 in one process on each runtime, against a fresh
+bench/ceiling.c (a C server that is never the bound), ${o.warmup} s of warm-up, then ${o.duration} s
+measured, ${o.clientRuns ?? o.runs} run(s), the clients of a runtime measured one after the other in
+each run. Where there are two CPUs and \`taskset\`, the ceiling runs on CPU 0, and the client with
+it at 1 connection (so that a round trip is the two programs' work, not the wake-up of another CPU)
+and on CPU 1 at 50 (so that the client has its own). \`connect\` is the module's \`connect()\` as a user writes a game (\`await using\` a
+session, \`for await\` over \`requestNumbers\`, \`reportOutcome\`); \`streams\` the same game on
+\`new Client({ readable, writable })\` over the runtime's stream pair (a \`Deno.connect\`
+connection's streams; \`Duplex.toWeb\` of a \`node:net\` socket on Bun and Node); \`floor\` the
+plainest client of the same games on the runtime's own sockets, one write a round trip: the most a
+client on that runtime can do here. Client CPU is the client process's user and system time over the
+window divided by its round trips. "×floor" is the median over runs of ours over the floor in the same
+run.`));
+    const floorOf = (r: ClientRow) =>
+      clients.find((f) =>
+        f.runtime === r.runtime && f.connections === r.connections && f.client === "floor"
+      );
+    out.push(...table(
+      "<runtime|<client|conns|round trips/s|×floor|client CPU µs/round trip|×floor|<runs (round trips/s)",
+      clients.map((r) => {
+        const floor = floorOf(r);
+        return [
+          r.runtime,
+          r.client,
+          `${r.connections}`,
+          int(r.roundTripsPerS),
+          floor ? fixed(2, "×")(pairedShare(r, floor)) : "–",
+          fixed(2)(r.clientCpuUs),
+          floor ? fixed(2, "×")(1 / pairedShare(r, floor, "cpu")) : "–",
+          r.perRun.map(int).join(", "),
+        ];
+      }),
+    ));
+  }
   out.push(
     "",
     "## Targets",
@@ -282,7 +346,8 @@ finished the fewest, and counts summed.`));
 started with the variable, as \`deno\` is): where the floor misses a target, no server on that
 runtime meets it on this machine. "Ours" and "floor" are medians over runs; the share of the floor
 is the median over runs of ours divided by the floor in the same run (measured one after the other),
-which the machine's drift between runs does not reach. The ×ref ratios above judge nothing.`),
+which the machine's drift between runs does not reach. The ×ref ratios above judge nothing. For
+the client's targets the floor is the runtime's client floor (\`floor\` under "The client").`),
   );
   out.push(...table("<target|ours|floor|share of floor|<met?", targets(results)));
   return out.join("\n") + "\n";
@@ -315,6 +380,9 @@ rate; \`--spin 0\` shows its bare cost.`,
   ].filter(Boolean).join(" ");
 }
 
+/** What a share of the floor is made of: each run's figures, and which run each was. */
+export type Paired = Pick<Row, "perRun" | "cpuPerRun" | "runOf">;
+
 /**
  * Ours as a share of the floor: the median, over the runs both finished, of
  * ours divided by the floor in the same run. The runs are interleaved, so
@@ -322,7 +390,11 @@ rate; \`--spin 0\` shows its bare cost.`,
  * of the machine; the ratio of two medians would mix runs measured minutes
  * apart.
  */
-export function pairedShare(ours: Row, floor: Row, figure: "rate" | "cpu" = "rate"): number {
+export function pairedShare(
+  ours: Paired,
+  floor: Paired,
+  figure: "rate" | "cpu" = "rate",
+): number {
   const shares = ours.runOf.flatMap((run, i) => {
     const j = floor.runOf.indexOf(run);
     if (j === -1) return [];
@@ -342,7 +414,9 @@ export function median(values: number[]): number {
 }
 
 /** The targets' rows: each with our figure, the floor's, the share and whether it is met. */
-function targets({ rows, footprints, bursts, floods, flood }: Results): string[][] {
+function targets(
+  { rows, footprints, bursts, floods, flood, clients }: Results,
+): string[][] {
   const get = (server: string, c: number) =>
     rows.find((r) => r.server === server && r.connections === c);
   const verdict = (met: boolean, value: number) =>
@@ -418,6 +492,35 @@ function targets({ rows, footprints, bursts, floods, flood }: Results): string[]
     const growth = (r: Flood | undefined) => r ? `${mib(r.growthKb)} MiB` : "n/a";
     const what = `${runtime}, beside ${flood.flooders} flooding peers: RSS grows < 48 MiB`;
     add(what, growth(mine), growth(bare), "–", verdict(mine.growthKb < 48 * 1024, mine.growthKb));
+  }
+  const client = (runtime: string, kind: ClientKind, c: number) =>
+    (clients ?? []).find((r) => r.runtime === runtime && r.client === kind && r.connections === c);
+  for (const runtime of ["deno", "bun", "node"]) {
+    const [mine, bare] = [client(runtime, "connect", 1), client(runtime, "floor", 1)];
+    if (!mine && !bare) continue;
+    const share = mine && bare ? pairedShare(mine, bare) : NaN;
+    add(
+      `${runtime}, the client at 1 connection: connect() round trips/s ≥ 90% of the client floor`,
+      int(mine?.roundTripsPerS ?? NaN),
+      int(bare?.roundTripsPerS ?? NaN),
+      fixed(1, "%")(share * 100),
+      verdict(share >= 0.9, share),
+    );
+  }
+  for (const runtime of ["deno", "bun", "node"]) {
+    const [mine, bare] = [client(runtime, "connect", 50), client(runtime, "floor", 50)];
+    if (!mine && !bare) continue;
+    // ≤ 1.1× the floor's CPU a round trip: the floor's over ours ≥ 1 / 1.1.
+    const share = mine && bare ? pairedShare(mine, bare, "cpu") : NaN;
+    const show = fixed(2, " µs");
+    add(
+      `${runtime}, the client at 50 connections: connect() client CPU µs/round trip ≤ 1.1× the ` +
+        `client floor's`,
+      show(mine?.clientCpuUs ?? NaN),
+      show(bare?.clientCpuUs ?? NaN),
+      fixed(2, "×")(1 / share),
+      verdict(share >= 1 / 1.1, share),
+    );
   }
   return out;
 }

@@ -7,7 +7,14 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Flood, pairedShare, report, type Results, type Row } from "./report.ts";
+import {
+  type ClientRow,
+  type Flood,
+  pairedShare,
+  report,
+  type Results,
+  type Row,
+} from "./report.ts";
 
 function row(perRun: number[], runOf: number[], cpuPerRun: number[] = []): Row {
   return { server: "x", connections: 50, perRun, cpuPerRun, runOf } as unknown as Row;
@@ -57,7 +64,7 @@ test("the flood targets hold only when every game was quick, right and finished"
     unfinished: 0,
     died: 0,
   };
-  const results = (floods: Flood[]): Results => ({
+  const results = (floods: Flood[], clients: ClientRow[] = []): Results => ({
     machine: {
       command: "x",
       generator: "x",
@@ -76,6 +83,7 @@ test("the flood targets hold only when every game was quick, right and finished"
     bursts: [],
     floods,
     flood: { flooders: 64, floodBytes: 2 ** 21, games: 20, afterGames: 5, limitMs: 10_000 },
+    clients,
     notes: [],
   });
   const verdicts = (floods: Flood[]) =>
@@ -89,4 +97,46 @@ test("the flood targets hold only when every game was quick, right and finished"
   assert.deepEqual(verdicts([{ ...good, growthKb: 48 * 1024 }]), ["yes", "**no**"]);
   const table = report(results([good, { ...good, server: "bare-deno", unfinished: 3 }]));
   assert.match(table, /\| bare-deno \| 128\.0 \| 20 of 20 \|.*\| unfinished in 3 of 3 runs \|/);
+
+  // The client's targets: 90% of the floor's round trips/s at 1 connection,
+  // at most 1.1× its CPU a round trip at 50; each paired by run.
+  const client = (
+    kind: ClientRow["client"],
+    connections: number,
+    perRun: number[],
+    cpu: number[],
+  ) => ({
+    runtime: "bun",
+    client: kind,
+    connections,
+    roundTripsPerS: perRun[1],
+    clientCpuUs: cpu[1],
+    perRun,
+    cpuPerRun: cpu,
+    runOf: [1, 2, 3],
+  });
+  const clientVerdicts = (rows: ClientRow[]) =>
+    report(results([], rows)).split("\n").filter((l) => l.includes("the client at"))
+      .map((l) => l.split(" | ").at(-1)!.replace(/ \|$/, ""));
+  const floors = [
+    client("floor", 1, [100, 100, 50], [1, 1, 1]),
+    client("floor", 50, [1, 1, 1], [4, 4, 8]),
+  ];
+  assert.deepEqual(
+    clientVerdicts([
+      ...floors,
+      client("connect", 1, [91, 90, 45], [1, 1, 1]),
+      client("connect", 50, [1, 1, 1], [4.3, 4.3, 8.6]),
+    ]),
+    ["yes", "yes"],
+  );
+  assert.deepEqual(
+    clientVerdicts([
+      ...floors,
+      client("connect", 1, [89, 89, 50], [1, 1, 1]),
+      client("connect", 50, [1, 1, 1], [4.5, 4.5, 8]),
+    ]),
+    ["**no**", "**no**"],
+  );
+  assert.match(report(results([], floors)), /\| bun +\| floor +\| +50 \|/);
 });

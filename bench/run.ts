@@ -20,9 +20,17 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Command, DENO_ENV, DENO_ENV_ASSIGNMENTS, listening, start } from "../_cli/child.ts";
 import { buildC } from "./build_c.ts";
-import { chart } from "./chart.ts";
+import { chart, stack } from "./chart.ts";
 import { flood } from "./flood.ts";
-import type { Burst, Flood, Footprint, HistogramJson, Measurement } from "./report.ts";
+import type {
+  Burst,
+  ClientKind,
+  ClientRow,
+  Flood,
+  Footprint,
+  HistogramJson,
+  Measurement,
+} from "./report.ts";
 import { median, percentile, report, type Results, type Row } from "./report.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -60,6 +68,12 @@ const HELP = `usage: node_modules/.bin/node bench/run.ts [options]
                       a player who plays 20 games of 1..100 (then 5 once they leave), on our servers
                       and their floors; 0 skips it (default 64)
   --flood-runs N      runs of the flood mode (default 3)
+  --clients LIST      the client benchmark's runtimes, from deno, bun, node ('' for none;
+                      default all): on each, bench/client_load.ts plays against a fresh
+                      bench/ceiling.c with connect(), new Client over the runtime's stream
+                      pair, and the runtime's client floor
+  --client-concurrency LIST  connections in the client's one process (default 1,50)
+  --client-runs N     runs of the client benchmark (default 3)
   --write FILE        write the report to FILE, not stdout, and the chart beside it (.md -> .svg)
   --help              this text
 The load generator is bench/load.c, built with cc into bench/out/load (rebuilt when load.c is
@@ -334,6 +348,68 @@ function flooded(spec: Spec, flooders: number): Promise<Flood> {
   });
 }
 
+/** The runtimes the client benchmark runs on, and how each runs bench/client_load.ts. */
+const CLIENT_RUNTIMES: Record<string, string[]> = {
+  deno: [DENO, "run", "--allow-net"],
+  bun: [BUN],
+  node: [NODE],
+};
+const CLIENT_KINDS: ClientKind[] = ["floor", "connect", "streams"];
+
+/** Whether `taskset` can pin the client benchmark's processes: two CPUs or more, and taskset. */
+const PINNING = availableParallelism() >= 2 &&
+  spawnSync("taskset", ["-c", "0", "true"], { timeout: 10_000 }).status === 0;
+
+/**
+ * `command` on CPU `cpu` only, where it can be pinned. The client benchmark
+ * pins, because where the scheduler puts two processes that answer each
+ * other decides what one connection measures: on one CPU a round trip is
+ * the two programs' work (and the client's shows), on two it is mostly the
+ * wake-up of the other CPU (12,000 round trips/s here, whatever the
+ * client); left to the scheduler, runs fall on either side (18,000 and
+ * 83,000 round trips/s for the same floor, one run after the other).
+ */
+const pin = (cpu: number, command: string[]) =>
+  PINNING ? ["taskset", "-c", String(cpu), ...command] : command;
+
+/** What bench/client_load.ts prints. */
+type ClientLoad = Record<"roundTrips" | "games" | "seconds" | "cpuUs" | "userUs", number>;
+
+/**
+ * One client benchmark run: bench/client_load.ts on `runtime` with `kind`'s
+ * client, `connections` at once, against a fresh ceiling server.
+ */
+function clientRun(
+  runtime: string,
+  kind: ClientKind,
+  connections: number,
+  options: Options,
+): Promise<ClientLoad> {
+  const ceiling: Spec = {
+    name: "ceiling",
+    command: pin(0, [join(ROOT, "bench/out/ceiling"), "--port", "0"]),
+  };
+  return withServer(ceiling, async (server) => {
+    const { child, stderr } = await launch([
+      ...pin(connections === 1 ? 0 : 1, CLIENT_RUNTIMES[runtime]),
+      join(ROOT, "bench/client_load.ts"),
+      ...at(server),
+      ...["--client", kind, "--connections", String(connections)],
+      ...["--duration", String(options.duration), "--warmup", String(options.warmup)],
+    ]);
+    let out = "";
+    child.onStdout((text) => out += text);
+    const limit = (options.duration + options.warmup + 60) * 1000;
+    const timer = setTimeout(() => child.kill("SIGKILL"), limit);
+    const code = await child.exited.finally(() => clearTimeout(timer));
+    const last = out.trim().split("\n").at(-1) ?? "";
+    if (code !== 0 || !last.startsWith("{")) {
+      throw new Error(`client_load exited ${code}: ${stderr.join(" | ") || last}`);
+    }
+    return JSON.parse(last);
+  });
+}
+
 function version(command: string[]): string {
   const result = spawnSync(command[0], command.slice(1), { encoding: "utf8", timeout: 10_000 });
   return (result.stdout || result.stderr || "?").split("\n")[0].trim();
@@ -426,6 +502,9 @@ async function main(): Promise<number> {
       burst: { type: "string", default: "3000" },
       flood: { type: "string", default: "64" },
       "flood-runs": { type: "string", default: "3" },
+      clients: { type: "string", default: "deno,bun,node" },
+      "client-concurrency": { type: "string", default: "1,50" },
+      "client-runs": { type: "string", default: "3" },
       write: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -446,12 +525,16 @@ async function main(): Promise<number> {
   const runs = Number(values.runs);
   const [duration, warmup, loadProcs] = [values.duration, values.warmup, values["load-procs"]];
   const floodRuns = Number(values["flood-runs"]);
-  const options = { duration: +duration, warmup: +warmup, loadProcs: +loadProcs, runs, floodRuns };
+  const clientRuns = Number(values["client-runs"]);
+  const options = {
+    ...{ duration: +duration, warmup: +warmup, loadProcs: +loadProcs, runs, floodRuns },
+    clientRuns,
+  };
   /** Runs `task` for each run and server, interleaved: per server, every run and their summary. */
-  const repeat = async <T extends object>(
+  const repeat = async <S extends { name: string }, T extends object>(
     what: string,
-    list: Spec[],
-    task: (s: Spec) => Promise<T>,
+    list: S[],
+    task: (s: S) => Promise<T>,
     times = runs,
   ) => {
     const results = list.map((spec) => ({
@@ -513,6 +596,37 @@ async function main(): Promise<number> {
     (s) => flooded(s, flooders),
     floodRuns,
   );
+  const clientRuntimes = values.clients.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const runtime of clientRuntimes) {
+    if (!(runtime in CLIENT_RUNTIMES)) throw new Error(`unknown client runtime ${runtime}`);
+  }
+  const clientRows: ClientRow[] = [];
+  const ceilingBuild = clientRuntimes.length > 0 ? buildC("ceiling") : undefined;
+  if (ceilingBuild && !ceilingBuild.ok) notes.push(`clients: skipped, ${ceilingBuild.error}`);
+  const clientSpecs = ceilingBuild?.ok
+    ? clientRuntimes.flatMap((runtime) =>
+      CLIENT_KINDS.map((kind) => ({ name: `${runtime} ${kind}`, runtime, kind }))
+    )
+    : [];
+  for (const c of values["client-concurrency"].split(",").filter((c) => c !== "").map(Number)) {
+    if (clientSpecs.length === 0) break;
+    const results = await repeat(`the client, ${c} connections`, clientSpecs, async (s) => {
+      const r = await clientRun(s.runtime, s.kind, c, options);
+      return { roundTripsPerS: r.roundTrips / r.seconds, clientCpuUs: r.cpuUs / r.roundTrips };
+    }, clientRuns);
+    for (const { spec, all, runOf, summary } of results) {
+      const { runtime, kind } = spec;
+      clientRows.push({
+        runtime,
+        client: kind,
+        connections: c,
+        ...summary,
+        perRun: all.map((r) => r.roundTripsPerS),
+        cpuPerRun: all.map((r) => r.clientCpuUs),
+        runOf,
+      });
+    }
+  }
   const processes = [...measured].map(([name, what]) => `${name}: ${what}`).join("; ");
   notes.unshift(`Measured server processes (last run): ${processes}.`);
   const quote = (a: string) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`;
@@ -541,12 +655,16 @@ async function main(): Promise<number> {
     bursts: bursts.map((r) => r.summary),
     floods: floods.map((r) => r.summary),
     flood: { flooders, ...FLOOD },
+    clients: clientRows,
     notes,
     chart: svg ? basename(svg) : undefined,
   });
   if (!file || !svg) return process.stdout.write(markdown), 0;
   writeFileSync(file, markdown);
-  writeFileSync(svg, chart(rows));
+  const clientBars = clientRows.map((r) => ({ ...r, server: `${r.runtime} ${r.client}` }));
+  const clientTitle =
+    "The client: round trips per second against bench/ceiling.c (higher is better)";
+  writeFileSync(svg, stack(chart(rows), clientBars.length ? chart(clientBars, clientTitle) : ""));
   // Aligns the tables the way `deno fmt` does, so the file passes `deno fmt --check`.
   spawnSync(DENO, ["fmt", "--quiet", "--line-width", "100", file], { stdio: "ignore" });
   log(`wrote ${values.write} and ${svg}`);
