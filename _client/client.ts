@@ -8,19 +8,20 @@
 import {
   decide,
   type Decision,
+  DECISIONS,
   type Dialect,
   DIALECTS,
   ERROR_CODES,
   type ErrorCode,
   formatCommand,
-  LineStream,
   parseReply,
   ProtocolError,
 } from "../protocol.ts";
 import { getRuntime } from "../_transport/detect.ts";
-import { type Duplex, socketToStreams } from "../_transport/streams.ts";
-
+import type { Duplex } from "../_transport/streams.ts";
 import { checkInteger, MAX_DELAY } from "../_util/limits.ts";
+import { type ReplyLine, StreamWire, type Wire } from "./wire.ts";
+import { SocketWire } from "./socket_wire.ts";
 
 /**
  * The connection ended, or failed, while the client was using it.
@@ -51,7 +52,8 @@ export interface ClientOptions {
   /**
    * Milliseconds to wait for each reply (and, in {@linkcode connect}, for the
    * connection) before rejecting with a `TimeoutError`; 0 for no limit. At
-   * most 2^31 - 1 (24.8 days).
+   * most 2^31 - 1 (24.8 days). A wait fails no sooner, and at most a
+   * sixteenth later: one timer looks at the client's wait that often.
    *
    * @default {30000}
    */
@@ -107,7 +109,10 @@ function checkDialect(what: string, dialect: Dialect | undefined): Dialect {
   return dialect;
 }
 
-/** Waits for `promise`, or rejects when `signal` aborts or `timeout` ms pass. */
+/**
+ * Waits for `promise`, or rejects when `signal` aborts or `timeout` ms pass:
+ * for the connection's start, before there is a client to wait on.
+ */
 function within<T>(promise: Promise<T>, timeout: number, signal?: AbortSignal): Promise<T> {
   if (timeout === 0 && signal === undefined) return promise;
   return new Promise<T>((resolve, reject) => {
@@ -136,6 +141,42 @@ function within<T>(promise: Promise<T>, timeout: number, signal?: AbortSignal): 
     });
   });
 }
+
+/**
+ * Microtasks that pass, with nothing more sent, before sent lines are
+ * written on their own: enough for a game's loop (a `reportOutcome`, then
+ * the loop's next `NUMBER`; the end of a game's scope, then the next
+ * session) to send its next request first, so that a round trip is one write.
+ */
+const HOPS = 6;
+
+/** One `requestNumbers()` loop: the guesses it may still ask for, and whether it has ended. */
+interface Loop {
+  left: number;
+  done: boolean;
+}
+
+/** What waits on a {@linkcode Client}: the reply, or the failure, goes to it. */
+interface Waiter {
+  reply(line: ReplyLine): void;
+  fail(error: unknown): void;
+}
+
+/** The line that ends a game. */
+const END_GAME = formatCommand({ type: "PARAMS", lower: 0n, upper: -1n }) + "\n";
+
+/** Every `REPORT` line, with its `\n`, by dialect and decision. */
+const REPORTS = Object.fromEntries(
+  DIALECTS.map((dialect) => [
+    dialect,
+    Object.fromEntries(
+      DECISIONS.map((decision) => [
+        decision,
+        formatCommand({ type: "REPORT", decision }, dialect) + "\n",
+      ]),
+    ),
+  ]),
+) as Record<Dialect, Record<Decision, string>>;
 
 function toInteger(name: string, value: bigint | number): bigint {
   if (typeof value === "bigint") return value;
@@ -195,15 +236,40 @@ function toInteger(name: string, value: bigint | number): bigint {
  * ```
  */
 export class Client implements AsyncDisposable {
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
-  #lines: ReadableStreamDefaultReader<string>;
-  #encoder = new TextEncoder();
+  #wire: Wire;
   #timeout: number;
   #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
   #dialect: Dialect;
   #game: GameSession | undefined;
   #failure: Error | undefined;
   #closed: Promise<void> | undefined;
+  /**
+   * Lines sent and not yet written: they go out with the next line that
+   * waits for a reply, in one write, or once the microtasks of this turn
+   * have run (`#hop`).
+   */
+  #out = "";
+  #hops = 0;
+  #hopping = false;
+  /** The last write was more than the wire takes: wait for room before a game. */
+  #full = false;
+  /** The one wait in progress: for a reply, or for room to write. */
+  #waiting: Waiter | undefined;
+  /**
+   * The client's one timer, which looks at the wait every `#period` ms while
+   * there is one: a wait it has seen at `#ticksToFail + 1` looks in a row
+   * has lasted the timeout, at most a sixteenth more. A wait then costs a
+   * count, where a timer of its own, or a clock read and a timer kept in step,
+   * cost Deno 0.5 µs a round trip.
+   */
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #period = 0;
+  #ticksToFail = 0;
+  /** Waits begun, and the one the timer saw last and at how many looks in a row. */
+  #waits = 0;
+  #seen = 0;
+  #looks = 0;
 
   /**
    * Wraps a connection's streams; nothing is sent until a game starts.
@@ -216,12 +282,22 @@ export class Client implements AsyncDisposable {
   constructor(duplex: Duplex, options: ClientOptions = {}) {
     this.#timeout = checkTimeout("Cannot create a client", options.timeout);
     this.#dialect = checkDialect("Cannot create a client", options.dialect);
-    this.#signal = options.signal;
-    this.#writer = duplex.writable.getWriter();
-    this.#lines = duplex.readable
-      .pipeThrough(new LineStream({ maxLineBytes: options.maxLineBytes ?? 4096 }))
-      .getReader();
-    this.#writer.closed.catch(() => {});
+    this.#period = Math.max(1, Math.ceil(this.#timeout / 16));
+    this.#ticksToFail = Math.ceil(this.#timeout / this.#period);
+    this.#wire = duplex instanceof SocketWire
+      ? duplex
+      : new StreamWire(duplex, options.maxLineBytes ?? 4096);
+    this.#wire.attach({
+      reply: (line) => this.#settle(line),
+      closed: (error) =>
+        this.#fail(error ?? new ConnectionClosedError("The server closed the connection")),
+    });
+    const signal = options.signal;
+    this.#signal = signal;
+    if (signal !== undefined) {
+      this.#onAbort = () => this.#fail(signal.reason);
+      signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
   }
 
   /**
@@ -260,49 +336,125 @@ export class Client implements AsyncDisposable {
     if (hidden !== undefined && (hidden < low || hidden > high)) {
       throw new RangeError(`Cannot start a game: secret ${hidden} is outside ${low}..${high}`);
     }
+    if (this.#failure) throw this.#failure;
+    // A peer that reads nothing stops a loop of games here, not in memory.
+    if (this.#full) await this.#room();
     if (this.#game !== undefined) {
       throw new Error("Cannot start a game: one is already open on this client");
     }
-    await this.send(formatCommand({ type: "PARAMS", lower: low, upper: high }));
+    this.send(formatCommand({ type: "PARAMS", lower: low, upper: high }) + "\n");
     this.#game = new GameSession(this, low, high, hidden, this.#dialect);
     return this.#game;
   }
 
-  /** @internal Sends one line. */
-  async send(line: string): Promise<void> {
+  /**
+   * @internal Sends whole lines, each with its `\n`: they go out with the
+   * next request, in the same write, or at the end of this turn.
+   */
+  send(lines: string): void {
     if (this.#failure) throw this.#failure;
-    try {
-      await within(
-        this.#writer.write(this.#encoder.encode(line + "\n")),
-        this.#timeout,
-        this.#signal,
-      );
-    } catch (error) {
-      throw this.#fail(error);
+    this.#out += lines;
+    this.#hops = HOPS;
+    if (!this.#hopping) {
+      this.#hopping = true;
+      queueMicrotask(this.#hop);
     }
   }
 
-  /** @internal Reads one reply line. */
-  async receive(): Promise<string> {
-    if (this.#failure) throw this.#failure;
-    let result: ReadableStreamReadResult<string>;
-    try {
-      result = await within(this.#lines.read(), this.#timeout, this.#signal);
-    } catch (error) {
-      throw this.#fail(error);
-    }
-    if (result.done) {
-      throw this.#fail(new ConnectionClosedError("The server closed the connection"));
-    }
-    return result.value;
+  /**
+   * Writes what was sent once `HOPS` microtasks have passed with nothing
+   * more sent: a game's loop has by then sent its next `NUMBER`, and what
+   * waited went with it; a program that does something else gets its lines
+   * out before any timer or socket event. A chain of microtasks, because
+   * one alone runs before the loop's next line, and the task queue
+   * (`setImmediate`) costs Deno a microsecond a round trip.
+   */
+  #hop = (): void => {
+    if (this.#out !== "" && --this.#hops > 0) return queueMicrotask(this.#hop);
+    this.#hopping = false;
+    this.#flush();
+  };
+
+  #flush(): void {
+    if (this.#out === "") return;
+    const text = this.#out;
+    this.#out = "";
+    if (!this.#wire.write(text)) this.#full = true;
   }
+
+  /**
+   * @internal Sends `line` (with its `\n`) with what waits to be sent, and
+   * reads its reply for `waiter`; or fails `waiter` at once.
+   */
+  request(line: string, waiter: Waiter): void {
+    const refusal = this.#refusal();
+    if (refusal) return waiter.fail(refusal);
+    this.#wait(waiter);
+    this.#out += line;
+    this.#flush();
+    this.#wire.read();
+  }
+
+  /** Waits, within the timeout and the signal, until the wire takes writes again. */
+  #room(): Promise<void> {
+    const refusal = this.#refusal();
+    if (refusal) return Promise.reject(refusal);
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.#wait({
+      reply: () => {
+        this.#full = false;
+        resolve();
+      },
+      fail: reject,
+    });
+    this.#wire.drained().then(() => this.#settle(0), (error) => this.#fail(error));
+    return promise;
+  }
+
+  /** Why no wait may begin now, if it may not. */
+  #refusal(): Error | undefined {
+    if (this.#failure) return this.#failure;
+    if (this.#signal?.aborted) return this.#fail(this.#signal.reason);
+    if (this.#waiting !== undefined) {
+      return new Error("Cannot wait for the server: a wait is in progress already");
+    }
+  }
+
+  /** Starts the one wait: `#settle` ends it, or `#fail` (a timeout, an abort, the connection). */
+  #wait(waiter: Waiter): void {
+    this.#waiting = waiter;
+    this.#waits++;
+    if (this.#timeout > 0 && this.#timer === undefined) {
+      this.#timer = setTimeout(this.#tick, this.#period);
+    }
+  }
+
+  #settle(line: ReplyLine): void {
+    const waiting = this.#waiting;
+    if (waiting === undefined) return;
+    this.#waiting = undefined;
+    waiting.reply(line);
+  }
+
+  /** A look of the timer: it stops when nothing waits, and fails a wait that has lasted the timeout. */
+  #tick = (): void => {
+    this.#timer = undefined;
+    if (this.#waiting === undefined) return;
+    if (this.#seen === this.#waits) this.#looks++;
+    else {
+      this.#seen = this.#waits;
+      this.#looks = 1;
+    }
+    if (this.#looks <= this.#ticksToFail) this.#timer = setTimeout(this.#tick, this.#period);
+    else this.#fail(new DOMException(`No answer within ${this.#timeout} ms`, "TimeoutError"));
+  };
 
   /** @internal The game has ended. */
   ended(game: GameSession): void {
     if (this.#game === game) this.#game = undefined;
   }
 
-  /** Records the first failure; the connection is of no more use after it. */
+  /** Records the first failure, and rejects the wait with it; the connection is of no more use after it. */
   #fail(error: unknown): Error {
     if (this.#failure) return this.#failure;
     let failure: Error;
@@ -332,13 +484,21 @@ export class Client implements AsyncDisposable {
     return this.#failure !== undefined;
   }
 
-  /** Closes the connection. A second call returns the same promise. */
+  /**
+   * Closes the connection, once what was sent has been written. A second
+   * call returns the same promise.
+   */
   close(): Promise<void> {
     this.#failure ??= new ConnectionClosedError("The client is closed");
-    this.#closed ??= (async () => {
-      await this.#writer.close().catch(() => {});
-      await this.#lines.cancel().catch(() => {});
-    })();
+    if (this.#closed) return this.#closed;
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.fail(this.#failure);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
+    this.#flush();
+    this.#closed = this.#wire.close();
     return this.#closed;
   }
 
@@ -366,6 +526,20 @@ export class GameSession implements AsyncDisposable {
   #distance: bigint | undefined;
   #correct = false;
   #ended = false;
+  /** The loop whose `NUMBER` is in flight, and the `next()` its reply settles. */
+  #asking: Loop | undefined;
+  #resolve: (result: IteratorResult<bigint, void>) => void = () => {};
+  #reject: (error: unknown) => void = () => {};
+  #waiter: Waiter = {
+    reply: (line) => this.#replied(line),
+    fail: (error) => {
+      const loop = this.#asking;
+      this.#asking = undefined;
+      if (loop === undefined) return;
+      loop.done = true;
+      this.#reject(error);
+    },
+  };
 
   /**
    * @internal Use {@linkcode Client.session}.
@@ -418,35 +592,81 @@ export class GameSession implements AsyncDisposable {
    * assert.ok(seen.has(2n));
    * ```
    */
-  async *requestNumbers(count: number): AsyncGenerator<bigint, void, undefined> {
-    if (!Number.isSafeInteger(count) || count < 0) {
-      throw new RangeError(
-        `Cannot request numbers: count must be a non-negative integer, got ${count}`,
-      );
-    }
-    for (let i = 0; i < count; i++) {
-      if (this.#ended) throw new Error("Cannot request numbers: the game has ended");
-      if (!this.#reported) throw new Error(`Cannot request numbers: report ${this.#last} first`);
-      await this.#client.send("NUMBER");
-      const reply = parseReply(await this.#client.receive());
-      if (reply.type === "error") {
-        const code: ErrorCode | "bad-reply" = Object.hasOwn(ERROR_CODES, reply.code)
-          ? reply.code as ErrorCode
-          : "bad-reply";
-        throw new ProtocolError(code, `The server answered ${reply.code}: ${reply.message}`);
-      }
-      const guess = reply.value;
+  requestNumbers(count: number): AsyncGenerator<bigint, void, undefined> {
+    // An async generator's own machinery costs a round trip several promise
+    // hops; this iterator's `next()` is settled by the reply itself.
+    const loop: Loop = { left: count, done: false };
+    const finished = (): Promise<IteratorResult<bigint, void>> => {
+      loop.done = true;
+      return Promise.resolve({ done: true, value: undefined });
+    };
+    const iterator: AsyncGenerator<bigint, void, undefined> = {
+      next: () => {
+        if (loop.done) return finished();
+        let refusal: Error | undefined;
+        if (!Number.isSafeInteger(count) || count < 0) {
+          refusal = new RangeError(
+            `Cannot request numbers: count must be a non-negative integer, got ${count}`,
+          );
+        } else if (this.#correct || loop.left === 0) return finished();
+        else if (this.#ended) refusal = new Error("Cannot request numbers: the game has ended");
+        else if (!this.#reported) {
+          refusal = new Error(`Cannot request numbers: report ${this.#last} first`);
+        }
+        if (refusal !== undefined) {
+          loop.done = true;
+          return Promise.reject(refusal);
+        }
+        loop.left--;
+        this.#asking = loop;
+        const reply = new Promise<IteratorResult<bigint, void>>((resolve, reject) => {
+          this.#resolve = resolve;
+          this.#reject = reject;
+        });
+        this.#client.request("NUMBER\n", this.#waiter);
+        return reply;
+      },
+      return: finished,
+      throw: (error: unknown) => {
+        loop.done = true;
+        return Promise.reject(error);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+      [Symbol.asyncDispose]: () => finished().then(() => {}),
+    };
+    return iterator;
+  }
+
+  /** The reply to the `NUMBER` asked: the next guess, if it is one. */
+  #replied(line: ReplyLine): void {
+    const loop = this.#asking!;
+    this.#asking = undefined;
+    let guess: bigint;
+    try {
+      guess = typeof line === "number" ? BigInt(line) : this.#guess(line);
       if (guess < this.lower || guess > this.upper) {
         throw new ProtocolError(
           "bad-reply",
           `The server guessed ${guess}, outside ${this.lower}..${this.upper}`,
         );
       }
-      this.#last = guess;
-      this.#reported = false;
-      yield guess;
-      if (this.#correct) return;
+    } catch (error) {
+      loop.done = true;
+      return this.#reject(error);
     }
+    this.#last = guess;
+    this.#reported = false;
+    this.#resolve({ done: false, value: guess });
+  }
+
+  /** A reply line that is not a short integer: a long one, or an `ERROR`, or not a number. */
+  #guess(line: string): bigint {
+    const reply = parseReply(line);
+    if (reply.type === "number") return reply.value;
+    const code: ErrorCode | "bad-reply" = Object.hasOwn(ERROR_CODES, reply.code)
+      ? reply.code as ErrorCode
+      : "bad-reply";
+    throw new ProtocolError(code, `The server answered ${reply.code}: ${reply.message}`);
   }
 
   /**
@@ -464,15 +684,20 @@ export class GameSession implements AsyncDisposable {
    * assert.equal(decide(3n, 3n).decision, "Correct");
    * ```
    */
-  async reportOutcome(guess: bigint | number): Promise<Decision> {
-    if (this.secret === undefined) {
-      throw new TypeError("Cannot decide without the secret: use report(guess, decision)");
+  reportOutcome(guess: bigint | number): Promise<Decision> {
+    // Not an async function: a settled promise is all the caller waits for.
+    try {
+      if (this.secret === undefined) {
+        throw new TypeError("Cannot decide without the secret: use report(guess, decision)");
+      }
+      const n = this.#check(guess);
+      const outcome = decide(this.secret, n, this.#distance);
+      this.#distance = outcome.distance;
+      this.#report(outcome.decision);
+      return Promise.resolve(outcome.decision);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const n = this.#check(guess);
-    const outcome = decide(this.secret, n, this.#distance);
-    this.#distance = outcome.distance;
-    await this.report(n, outcome.decision);
-    return outcome.decision;
   }
 
   /**
@@ -498,11 +723,21 @@ export class GameSession implements AsyncDisposable {
    * assert.equal(game.secret, undefined);
    * ```
    */
-  async report(guess: bigint | number, decision: Decision): Promise<void> {
-    this.#check(guess);
+  report(guess: bigint | number, decision: Decision): Promise<void> {
+    try {
+      this.#check(guess);
+      this.#report(decision);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Sends the report: it goes out with the next request, or at the end of this turn. */
+  #report(decision: Decision): void {
     this.#reported = true;
     if (decision === "Correct") this.#correct = true;
-    await this.#client.send(formatCommand({ type: "REPORT", decision }, this.#dialect));
+    this.#client.send(REPORTS[this.#dialect][decision]);
   }
 
   #check(guess: bigint | number): bigint {
@@ -514,13 +749,13 @@ export class GameSession implements AsyncDisposable {
   }
 
   /** Ends the game: sends `PARAMS 0 -1`, unless the connection is gone. A second call does nothing. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#client.ended(this);
-    if (!this.#client.closed) {
-      await this.#client.send(formatCommand({ type: "PARAMS", lower: 0n, upper: -1n }));
+  [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#ended) {
+      this.#ended = true;
+      this.#client.ended(this);
+      if (!this.#client.closed) this.#client.send(END_GAME);
     }
+    return Promise.resolve();
   }
 }
 
@@ -551,12 +786,12 @@ export async function connect(options: ConnectOptions = {}): Promise<Client> {
   const timeout = checkTimeout("Cannot connect", options.timeout);
   checkDialect("Cannot connect", options.dialect);
   const runtime = await getRuntime();
-  const pending = socketToStreams((open) => runtime.connect({ hostname, port }, open));
-  let duplex: Duplex;
+  const wire = new SocketWire(options.maxLineBytes ?? 4096);
+  const pending = runtime.connect({ hostname, port }, wire.handlers);
   try {
-    duplex = await within(pending, timeout, options.signal);
+    await within(pending, timeout, options.signal);
   } catch (error) {
-    pending.then((late) => late.writable.abort(), () => {});
+    pending.then((late) => late.destroy(), () => {});
     if (
       error === options.signal?.reason ||
       (error instanceof DOMException && error.name === "TimeoutError")
@@ -569,5 +804,5 @@ export async function connect(options: ConnectOptions = {}): Promise<Client> {
       cause: error,
     });
   }
-  return new Client(duplex, options);
+  return new Client(wire, options);
 }

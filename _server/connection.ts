@@ -17,7 +17,8 @@ import {
   parseCommand,
   ProtocolError,
 } from "../protocol.ts";
-import { ascii, hotCommand, paramsSpace, shortInteger } from "./hot_lines.ts";
+import { hotCommand, paramsSpace } from "./hot_lines.ts";
+import { ascii, shortInteger } from "../_protocol/bytes.ts";
 import { type LineSink, LineSplitter } from "../_protocol/lines.ts";
 import { Game, type GameOptions } from "./game.ts";
 import type { Socket, SocketHandlers } from "../_transport/types.ts";

@@ -1,13 +1,13 @@
 /**
- * Web streams on either side of the adapter interface: a socket seen as a
- * `{ readable, writable }` pair (what the client reads and writes), and a
- * `{ readable, writable }` pair seen as a socket (so the server can serve
- * in-memory streams in tests, or any duplex a user has).
+ * Web streams on the server's side of the adapter interface: a
+ * `{ readable, writable }` pair seen as a socket, so the server can serve
+ * in-memory streams in tests, or any duplex a user has. (The client reads a
+ * stream pair itself: _client/wire.ts.)
  *
  * @module
  */
 
-import { HIGH_WATER_MARK, type Open, type Socket, type SocketHandlers } from "./types.ts";
+import { HIGH_WATER_MARK, type Open, type Socket } from "./types.ts";
 import { PullSocket } from "./read_loop.ts";
 import { Turns } from "./turns.ts";
 
@@ -17,71 +17,6 @@ export interface Duplex {
   readonly readable: ReadableStream<Uint8Array>;
   /** Bytes to the peer. */
   readonly writable: WritableStream<Uint8Array>;
-}
-
-/** Opens a socket through `connect` and exposes it as web streams. */
-export async function socketToStreams(
-  connect: (open: Open) => Promise<Socket>,
-): Promise<Duplex> {
-  let readController!: ReadableStreamDefaultController<Uint8Array>;
-  let drained: { resolve(): void; reject(error: unknown): void } | undefined;
-  let failure: unknown;
-  let open = true;
-  let socket: Socket | undefined;
-  const handlers: SocketHandlers = {
-    data(bytes, length) {
-      readController.enqueue(bytes.slice(0, length));
-      if ((readController.desiredSize ?? 0) <= 0) socket?.pause();
-    },
-    drain() {
-      drained?.resolve();
-      drained = undefined;
-    },
-    end() {
-      try {
-        readController.close();
-      } catch { /* cancelled */ }
-    },
-    close(error) {
-      open = false;
-      failure = error ?? new Error("Connection closed");
-      try {
-        if (error === undefined) readController.close();
-        else readController.error(error);
-      } catch { /* already closed */ }
-      drained?.reject(failure);
-      drained = undefined;
-    },
-  };
-  const readable = new ReadableStream<Uint8Array>({
-    start(controller) {
-      readController = controller;
-    },
-    pull() {
-      socket?.resume();
-    },
-    cancel() {
-      socket?.destroy();
-    },
-  }, { highWaterMark: 8 });
-  const writable = new WritableStream<Uint8Array>({
-    write(chunk) {
-      if (!open || socket === undefined) throw failure;
-      if (socket.write(chunk)) return;
-      return new Promise((resolve, reject) => drained = { resolve, reject });
-    },
-    close() {
-      socket?.end();
-    },
-    abort() {
-      socket?.destroy();
-    },
-  });
-  await connect((opened) => {
-    socket = opened;
-    return handlers;
-  });
-  return { readable, writable };
 }
 
 /** A web stream pair as a socket: the loop reads from `#reader`; sends go to `#writer`. */

@@ -1,6 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Client, connect, ConnectionClosedError } from "../client.ts";
+import { createServer, type Socket as NetSocket } from "node:net";
+import type { AddressInfo } from "node:net";
+import { Client, type ClientOptions, connect, ConnectionClosedError } from "../client.ts";
+import { type LineSink, LineSplitter } from "../_protocol/lines.ts";
 import { type Decision, ProtocolError, readLines } from "../protocol.ts";
 import { serve } from "../server.ts";
 
@@ -261,3 +264,289 @@ describe("connect() over loopback", () => {
     await client.close();
   });
 });
+
+/**
+ * A scripted server of either kind, for the tests both clients must pass:
+ * `answer` gets every line the client sends and returns the reply bytes to
+ * send (lines with their `\n`, or raw bytes), or `null` to close. `chunks`
+ * holds what each read of the server gave, as text.
+ */
+interface Scripted {
+  client: Client;
+  received: string[];
+  chunks: string[];
+  close(): Promise<void>;
+}
+type Answer = (line: string) => string | Uint8Array | null;
+
+/** The same script, over in-memory streams (`new Client`). */
+function overStreams(answer: Answer, options: ClientOptions = {}): Promise<Scripted> {
+  const toClient = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = toClient.writable.getWriter();
+  const received: string[] = [];
+  const chunks: string[] = [];
+  const lines = new LineSplitter(4096);
+  const decoder = new TextDecoder();
+  let closed = false;
+  const sink: LineSink = {
+    line(bytes, start, end) {
+      const line = decoder.decode(bytes.subarray(start, end));
+      received.push(line);
+      const reply = closed ? "" : answer(line);
+      if (reply === null) {
+        closed = true;
+        void writer.close().catch(() => {});
+      } else if (reply !== "") {
+        void writer.write(typeof reply === "string" ? new TextEncoder().encode(reply) : reply)
+          .catch(() => {});
+      }
+    },
+    tooLong() {},
+  };
+  const toServer = new WritableStream<Uint8Array>({
+    write(chunk) {
+      chunks.push(decoder.decode(chunk));
+      lines.push(chunk, sink);
+    },
+  });
+  const client = new Client({ readable: toClient.readable, writable: toServer }, options);
+  return Promise.resolve({
+    client,
+    received,
+    chunks,
+    close: async () => {
+      await client.close();
+      await writer.close().catch(() => {});
+    },
+  });
+}
+
+/** The same script, over TCP on loopback (`connect()`). */
+async function overTcp(answer: Answer, options: ClientOptions = {}): Promise<Scripted> {
+  const received: string[] = [];
+  const chunks: string[] = [];
+  const peers: NetSocket[] = [];
+  const server = createServer((socket) => {
+    peers.push(socket);
+    const lines = new LineSplitter(4096);
+    const decoder = new TextDecoder();
+    let closed = false;
+    const sink: LineSink = {
+      line(bytes, start, end) {
+        const line = decoder.decode(bytes.subarray(start, end));
+        received.push(line);
+        const reply = closed ? "" : answer(line);
+        if (reply === null) {
+          closed = true;
+          socket.end();
+        } else if (reply !== "") socket.write(reply);
+      },
+      tooLong() {},
+    };
+    socket.on("data", (chunk: Uint8Array) => {
+      chunks.push(decoder.decode(chunk));
+      lines.push(chunk, sink);
+    }).on("error", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = await connect({ ...options, port });
+  return {
+    client,
+    received,
+    chunks,
+    // Once the client has closed, the server has read all it sent.
+    close: async () => {
+      await client.close();
+      await Promise.all(
+        peers.map((peer) =>
+          peer.closed ? undefined : new Promise((resolve) => peer.once("close", resolve))
+        ),
+      );
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A script that answers NUMBER with the given replies in turn. */
+const answering = (...replies: string[]): Answer => (line) =>
+  line === "NUMBER" ? `${replies.shift() ?? "ERROR exhausted none left"}\n` : "";
+
+/** Waits for the timers' turn: every microtask of the turn before has run. */
+const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+for (
+  const [name, scripted] of [["new Client() over streams", overStreams], [
+    "connect()",
+    overTcp,
+  ]] as const
+) {
+  describe(`${name}: one write a turn, and every failure typed`, () => {
+    test("a REPORT goes out with the next NUMBER, and a game's end with the next PARAMS, in one write", async () => {
+      const { client, chunks, close } = await scripted(answering("1", "4", "3", "2", "3"));
+      for (let round = 0; round < 2; round++) {
+        await using game = await client.session(1, 5, 3);
+        for await (const n of game.requestNumbers(5)) await game.reportOutcome(n);
+      }
+      await close();
+      // TCP may merge writes, never split these: compare the lines each read held.
+      assert.deepEqual(chunks.join("").split("\n").filter(Boolean), [
+        "PARAMS 1 5",
+        "NUMBER",
+        "REPORT Unsure",
+        "NUMBER",
+        "REPORT Warmer",
+        "NUMBER",
+        "REPORT Correct",
+        "PARAMS 0 -1",
+        "PARAMS 1 5",
+        "NUMBER",
+        "REPORT Unsure",
+        "NUMBER",
+        "REPORT Correct",
+        "PARAMS 0 -1",
+      ]);
+      assert.deepEqual(chunks.slice(0, 4), [
+        "PARAMS 1 5\nNUMBER\n",
+        "REPORT Unsure\nNUMBER\n",
+        "REPORT Warmer\nNUMBER\n",
+        "REPORT Correct\nPARAMS 0 -1\nPARAMS 1 5\nNUMBER\n",
+      ]);
+    });
+
+    test("what is sent and not followed by a request goes out in the same turn, with no timer", async () => {
+      const { client, received, close } = await scripted(answering("2"));
+      const game = await client.session(1, 5, 3);
+      const numbers = game.requestNumbers(5);
+      const first = await numbers.next();
+      assert.equal(await game.reportOutcome(first.value!), "Unsure");
+      await nextTurn();
+      await nextTurn(); // the server's read, over TCP
+      for (let i = 0; i < 100 && received.length < 3; i++) await nextTurn();
+      assert.deepEqual(received, ["PARAMS 1 5", "NUMBER", "REPORT Unsure"]);
+      await game[Symbol.asyncDispose]();
+      for (let i = 0; i < 100 && received.length < 4; i++) await nextTurn();
+      assert.deepEqual(received.at(-1), "PARAMS 0 -1");
+      await close();
+    });
+
+    test("an ERROR reply rejects with its code; a bad reply with bad-reply; the client stays usable after an ERROR", async () => {
+      const replies = ["ERROR exhausted Every number of 1..5 has been guessed", "6", "+4", "x"];
+      const { client, close } = await scripted(answering(...replies));
+      const game = await client.session(1, 5, 3);
+      await assert.rejects(
+        game.requestNumbers(1).next(),
+        (e) => e instanceof ProtocolError && e.code === "exhausted",
+      );
+      await assert.rejects(
+        game.requestNumbers(1).next(),
+        (e) =>
+          e instanceof ProtocolError && e.code === "bad-reply" && /outside 1\.\.5/.test(e.message),
+      );
+      const numbers = game.requestNumbers(2);
+      assert.deepEqual(await numbers.next(), { done: false, value: 4n });
+      await game.reportOutcome(4n);
+      await assert.rejects(
+        numbers.next(),
+        (e) => e instanceof ProtocolError && e.code === "bad-reply",
+      );
+      assert.deepEqual(await numbers.next(), { done: true, value: undefined });
+      assert.equal(client.closed, false);
+      await close();
+    });
+
+    test("a reply line over maxLineBytes, or not UTF-8, fails the connection with bad-reply", async () => {
+      for (const reply of ["1".repeat(40) + "\n", new Uint8Array([0x31, 0xff, 0x0a])]) {
+        const { client, close } = await scripted(
+          (line) => line === "NUMBER" ? reply : "",
+          { maxLineBytes: 32 },
+        );
+        const game = await client.session(1, 5, 3);
+        await assert.rejects(
+          game.requestNumbers(1).next(),
+          (e) => e instanceof ProtocolError && e.code === "bad-reply",
+        );
+        assert.equal(client.closed, true);
+        await close();
+      }
+    });
+
+    test("replies are taken one a request, in order, however they arrive", async () => {
+      const { client, close } = await scripted((line) =>
+        line === "NUMBER" ? "" : line === "PARAMS 1 9" ? "3\n7\n" : ""
+      );
+      const game = await client.session(1, 9, 5);
+      const numbers = game.requestNumbers(2);
+      const first = await numbers.next();
+      assert.equal(first.value, 3n);
+      await game.reportOutcome(3n);
+      assert.equal((await numbers.next()).value, 7n);
+      await close();
+    });
+
+    test("the server closing mid-game rejects with ConnectionClosedError", async () => {
+      const { client, close } = await scripted((line) => line === "NUMBER" ? null : "");
+      await assert.rejects(async () => {
+        await using game = await client.session(1, 5, 3);
+        for await (const n of game.requestNumbers(5)) await game.reportOutcome(n);
+      }, ConnectionClosedError);
+      assert.equal(client.closed, true);
+      await close();
+    });
+
+    test("a silent server rejects with a TimeoutError no sooner than the timeout, and not much later", async () => {
+      const { client, close } = await scripted(() => "", { timeout: 200 });
+      const game = await client.session(1, 5, 3);
+      const started = performance.now();
+      await assert.rejects(
+        game.requestNumbers(1).next(),
+        (e) => e instanceof Error && e.name === "TimeoutError",
+      );
+      const waited = performance.now() - started;
+      assert.ok(waited >= 198, `waited ${waited} ms`);
+      assert.ok(waited < 2_000, `waited ${waited} ms`);
+      assert.equal(client.closed, true);
+      await close();
+    });
+
+    test("replies that come in time never time out, however long the client lives", async () => {
+      const { client, close } = await scripted(answering(...Array(8).fill("2")), { timeout: 40 });
+      const game = await client.session(1, 5, 3);
+      const numbers = game.requestNumbers(8);
+      for (let i = 0; i < 8; i++) {
+        const { value } = await numbers.next();
+        await game.reportOutcome(value!);
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+      assert.equal(client.closed, false);
+      await close();
+    });
+
+    test("an abort rejects the wait with the signal's reason, and closes the client", async () => {
+      const controller = new AbortController();
+      const { client, close } = await scripted(() => "", { signal: controller.signal, timeout: 0 });
+      const game = await client.session(1, 5, 3);
+      const reason = new Error("stop waiting");
+      const pending = game.requestNumbers(1).next();
+      controller.abort(reason);
+      await assert.rejects(pending, (e) => e === reason);
+      assert.equal(client.closed, true);
+      await assert.rejects(client.session(1, 5, 3), (e) => e === reason);
+      await close();
+    });
+
+    test("close() rejects a wait in progress, and sends what waited before it closes", async () => {
+      const first = await scripted(() => "");
+      const game = await first.client.session(1, 5, 3);
+      const rejected = assert.rejects(game.requestNumbers(1).next(), ConnectionClosedError);
+      await first.client.close();
+      await rejected;
+      await first.close();
+      assert.deepEqual(first.received, ["PARAMS 1 5", "NUMBER"]);
+      const second = await scripted(() => "");
+      await second.client.session(2, 4, 3);
+      await second.close();
+      assert.deepEqual(second.received, ["PARAMS 2 4"]);
+    });
+  });
+}
