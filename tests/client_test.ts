@@ -279,36 +279,49 @@ interface Scripted {
 }
 type Answer = (line: string) => string | Uint8Array | null;
 
+/**
+ * The server's side of a script: `read(chunk)` takes what the client wrote,
+ * records it, and answers each line through `send`, or `end` for `null`.
+ */
+function serverSide(
+  answer: Answer,
+  received: string[],
+  chunks: string[],
+  send: (bytes: string | Uint8Array) => void,
+  end: () => void,
+): (chunk: Uint8Array) => void {
+  const lines = new LineSplitter(4096);
+  const decoder = new TextDecoder();
+  let closed = false;
+  const sink: LineSink = {
+    line(bytes, start, stop) {
+      const line = decoder.decode(bytes.subarray(start, stop));
+      received.push(line);
+      const reply = closed ? "" : answer(line);
+      if (reply === null) {
+        closed = true;
+        end();
+      } else if (reply !== "") send(reply);
+    },
+    tooLong() {},
+  };
+  return (chunk) => {
+    chunks.push(decoder.decode(chunk));
+    lines.push(chunk, sink);
+  };
+}
+
 /** The same script, over in-memory streams (`new Client`). */
 function overStreams(answer: Answer, options: ClientOptions = {}): Promise<Scripted> {
   const toClient = new TransformStream<Uint8Array, Uint8Array>();
   const writer = toClient.writable.getWriter();
   const received: string[] = [];
   const chunks: string[] = [];
-  const lines = new LineSplitter(4096);
-  const decoder = new TextDecoder();
-  let closed = false;
-  const sink: LineSink = {
-    line(bytes, start, end) {
-      const line = decoder.decode(bytes.subarray(start, end));
-      received.push(line);
-      const reply = closed ? "" : answer(line);
-      if (reply === null) {
-        closed = true;
-        void writer.close().catch(() => {});
-      } else if (reply !== "") {
-        void writer.write(typeof reply === "string" ? new TextEncoder().encode(reply) : reply)
-          .catch(() => {});
-      }
-    },
-    tooLong() {},
-  };
-  const toServer = new WritableStream<Uint8Array>({
-    write(chunk) {
-      chunks.push(decoder.decode(chunk));
-      lines.push(chunk, sink);
-    },
-  });
+  const read = serverSide(answer, received, chunks, (reply) => {
+    const bytes = typeof reply === "string" ? new TextEncoder().encode(reply) : reply;
+    void writer.write(bytes).catch(() => {});
+  }, () => void writer.close().catch(() => {}));
+  const toServer = new WritableStream<Uint8Array>({ write: read });
   const client = new Client({ readable: toClient.readable, writable: toServer }, options);
   return Promise.resolve({
     client,
@@ -328,25 +341,10 @@ async function overTcp(answer: Answer, options: ClientOptions = {}): Promise<Scr
   const peers: NetSocket[] = [];
   const server = createServer((socket) => {
     peers.push(socket);
-    const lines = new LineSplitter(4096);
-    const decoder = new TextDecoder();
-    let closed = false;
-    const sink: LineSink = {
-      line(bytes, start, end) {
-        const line = decoder.decode(bytes.subarray(start, end));
-        received.push(line);
-        const reply = closed ? "" : answer(line);
-        if (reply === null) {
-          closed = true;
-          socket.end();
-        } else if (reply !== "") socket.write(reply);
-      },
-      tooLong() {},
-    };
-    socket.on("data", (chunk: Uint8Array) => {
-      chunks.push(decoder.decode(chunk));
-      lines.push(chunk, sink);
-    }).on("error", () => {});
+    const read = serverSide(answer, received, chunks, (reply) => socket.write(reply), () => {
+      socket.end();
+    });
+    socket.on("data", read).on("error", () => {});
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
