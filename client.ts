@@ -29,13 +29,16 @@
  */
 
 export {
+  CertificateError,
   Client,
   type ClientOptions,
   connect,
   ConnectionClosedError,
   type ConnectOptions,
   GameSession,
+  type TlsOptions,
 } from "./_client/client.ts";
+export type { CertificateProblem } from "./_transport/tls.ts";
 export type { Duplex } from "./_transport/streams.ts";
 
 // As a program: the program lives in _cli/, which never imports this file.

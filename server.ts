@@ -23,7 +23,12 @@
  */
 
 export { serve, serveConnection } from "./_server/serve.ts";
-export type { GameServerOptions, ServeOptions, Server } from "./_server/options.ts";
+export type {
+  GameServerOptions,
+  ServeOptions,
+  Server,
+  TlsServerOptions,
+} from "./_server/options.ts";
 export type { Duplex } from "./_transport/streams.ts";
 export type { StrategyName } from "./_strategy/mod.ts";
 

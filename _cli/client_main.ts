@@ -8,7 +8,16 @@
 
 import process from "node:process";
 import { createInterface } from "node:readline";
-import { bigInteger, choice, integer, parseFlags, run, seconds, UsageError } from "./run.ts";
+import {
+  bigInteger,
+  choice,
+  integer,
+  parseFlags,
+  pemFile,
+  run,
+  seconds,
+  UsageError,
+} from "./run.ts";
 import { connect } from "../_client/client.ts";
 import { type Decision, DIALECTS } from "../protocol.ts";
 import { decisionWord, language, LANGUAGES, MESSAGES, useColour } from "./messages.ts";
@@ -30,6 +39,11 @@ Options:
   --count N          most guesses per game (default 5)
   --games N          how many games on the connection (default 1)
   --timeout SECONDS  how long to wait for the server; 0 never (default 30)
+  --tls              speak TLS, verifying the server's certificate against the
+                     runtime's trusted roots; never falls back to plaintext
+  --tls-ca FILE      verify against this CA certificate (PEM) instead; implies --tls
+  --tls-server-name NAME  the name the certificate must hold (default the
+                     hostname); implies --tls
   --play             you hold the secret: answer each guess yourself
                      (w/c/u/y or the words, English or Korean, spaced or
                      not, whatever --lang; sent in --dialect's words; also
@@ -80,6 +94,9 @@ async function clientMain(args: string[]): Promise<number> {
     timeout: { type: "string", default: "30" },
     play: { type: "boolean", default: false },
     dialect: { type: "string", default: "en" },
+    tls: { type: "boolean", default: false },
+    "tls-ca": { type: "string" },
+    "tls-server-name": { type: "string" },
   }, args);
   if (flags === undefined) return 0;
   const lang = choice("lang", flags.lang as string | undefined, LANGUAGES);
@@ -123,7 +140,13 @@ async function clientMain(args: string[]): Promise<number> {
     output.signal.throwIfAborted();
     return code;
   };
+  const caFile = flags["tls-ca"] as string | undefined;
+  const serverName = flags["tls-server-name"] as string | undefined;
+  const tls = flags.tls || caFile !== undefined || serverName !== undefined
+    ? { ca: caFile === undefined ? undefined : pemFile("tls-ca", caFile), serverName }
+    : undefined;
   await using client = await connect({
+    tls,
     hostname: flags.hostname as string,
     port: integer("port", flags.port as string, 1, 65535),
     timeout: seconds("timeout", flags.timeout as string),

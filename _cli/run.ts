@@ -8,6 +8,7 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { MAX_DELAY } from "../_util/limits.ts";
+import { readFileSync } from "node:fs";
 import { stderr, stdout } from "./output.ts";
 
 /** A bad command line: reported in one line, exit code 2. */
@@ -102,6 +103,24 @@ export function bigInteger(name: string, text: string): bigint {
     throw new UsageError(`--${name} must be an integer, got ${JSON.stringify(text)}`);
   }
   return BigInt(text);
+}
+
+/**
+ * Reads a PEM file named by `--name`: its text, or a usage error that says
+ * why it cannot be read or is not PEM.
+ */
+export function pemFile(name: string, path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const why = (error as { code?: string }).code ?? String(error);
+    throw new UsageError(`--${name} ${path}: cannot read it (${why})`);
+  }
+  if (!text.includes("-----BEGIN ")) {
+    throw new UsageError(`--${name} ${path}: not PEM text (no "-----BEGIN")`);
+  }
+  return text;
 }
 
 /**

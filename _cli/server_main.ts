@@ -4,7 +4,7 @@
  * @module
  */
 
-import { choice, integer, parseFlags, run, seconds } from "./run.ts";
+import { choice, integer, parseFlags, pemFile, run, seconds, UsageError } from "./run.ts";
 import { decisionWord, language, LANGUAGES, MESSAGES, useColour } from "./messages.ts";
 import { serve } from "../_server/serve.ts";
 import { strategyNames } from "../_strategy/mod.ts";
@@ -42,6 +42,10 @@ Options:
                            does, however it ends; one that dies is started again, at most
                            ${RESTART_LIMIT} times in ${RESTART_SECONDS} s: past that all stop, exit code 1
   --reuse-port             share the port with other processes (--workers does)
+  --tls-cert FILE          speak TLS only, with this certificate chain (PEM); needs --tls-key
+  --tls-key FILE           the certificate's private key (PEM)
+  --handshake-timeout SECONDS  close a TLS connection whose handshake takes longer;
+                           0 never (default 10)
   -h, --help               show this help
 
 Prints 'Listening on HOST:PORT' once it listens; stops on SIGINT or SIGTERM.
@@ -70,6 +74,9 @@ async function serverMain(args: string[]): Promise<number> {
     "shutdown-timeout": { type: "string", default: "5" },
     workers: { type: "string", default: "1" },
     "reuse-port": { type: "boolean", default: false },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
+    "handshake-timeout": { type: "string", default: "10" },
     // Not in the usage: the first process passes them to its workers (see workers.ts).
     colour: { type: "boolean", default: false },
     worker: { type: "boolean", default: false },
@@ -83,6 +90,14 @@ async function serverMain(args: string[]): Promise<number> {
   // A reader that goes away ends the lines, never the games.
   stdout.onClose((error) => stderr.line(`server.ts: ${messages.stdoutClosed(reason(error))}`));
   const workers = integer("workers", flags.workers as string, 0, 1024) || availableParallelism();
+  const certFile = flags["tls-cert"] as string | undefined;
+  const keyFile = flags["tls-key"] as string | undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new UsageError("--tls-cert and --tls-key go together");
+  }
+  const tls = certFile === undefined || keyFile === undefined
+    ? undefined
+    : { cert: pemFile("tls-cert", certFile), key: pemFile("tls-key", keyFile) };
   const server = await serve({
     reusePort: workers > 1 || flags["reuse-port"] as boolean,
     hostname: flags.hostname as string,
@@ -99,6 +114,8 @@ async function serverMain(args: string[]): Promise<number> {
     maxPendingBytes: integer("max-pending-bytes", flags["max-pending-bytes"] as string, 1),
     idleTimeout: seconds("idle-timeout", flags["idle-timeout"] as string),
     shutdownTimeout: seconds("shutdown-timeout", flags["shutdown-timeout"] as string),
+    tls,
+    handshakeTimeout: seconds("handshake-timeout", flags["handshake-timeout"] as string),
   });
   // What this process resolved for itself, so that every worker behaves as it does.
   const copied = Object.entries(flags).flatMap(([name, value]) =>

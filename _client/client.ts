@@ -18,6 +18,8 @@ import {
   ProtocolError,
 } from "../protocol.ts";
 import { getRuntime } from "../_transport/detect.ts";
+import { type CertificateProblem, certificateProblem } from "../_transport/tls.ts";
+import type { TlsConnectOptions } from "../_transport/types.ts";
 import type { Duplex } from "../_transport/streams.ts";
 import { checkInteger, MAX_DELAY } from "../_util/limits.ts";
 import { type ReplyLine, StreamWire, type Wire } from "./wire.ts";
@@ -45,6 +47,66 @@ export class ConnectionClosedError extends Error {
     super(message, options);
     this.name = "ConnectionClosedError";
   }
+}
+
+/**
+ * The server's TLS certificate did not verify: {@linkcode connect} refuses
+ * the connection, and never falls back to plaintext.
+ *
+ * @example
+ * ```ts
+ * import { CertificateError, ConnectionClosedError } from "@warmer-colder/warmer-colder/client";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new CertificateError("expired", "The certificate has expired");
+ * assert.ok(error instanceof ConnectionClosedError);
+ * assert.equal(error.problem, "expired");
+ * ```
+ */
+export class CertificateError extends ConnectionClosedError {
+  /**
+   * What was wrong: `untrusted` (no trusted CA signed it), `expired` (or not
+   * yet valid), `name` (not issued for the server's name), `invalid` (any
+   * other fault of the certificate).
+   */
+  readonly problem: CertificateProblem;
+
+  /**
+   * Makes the error.
+   *
+   * @param problem What was wrong with the certificate.
+   * @param message What happened.
+   * @param options The `cause`: the runtime's own error.
+   */
+  constructor(problem: CertificateProblem, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CertificateError";
+    this.problem = problem;
+  }
+}
+
+/** How {@linkcode connect} speaks TLS: what it trusts and the name it checks. */
+export interface TlsOptions {
+  /**
+   * The CA certificate (PEM text) that must have signed the server's.
+   * Without it, the runtime's trusted roots. (Deno trusts its roots beside
+   * a given CA; Node and Bun the CA alone.)
+   */
+  ca?: string;
+  /**
+   * The name the server's certificate must be issued for.
+   *
+   * @default {the hostname}
+   */
+  serverName?: string;
+  /**
+   * Milliseconds the handshake may take before `connect` rejects with a
+   * `TimeoutError` (a plaintext server waits for a line without end); 0 for
+   * no limit. At most 2^31 - 1.
+   *
+   * @default {10000}
+   */
+  handshakeTimeout?: number;
 }
 
 /** Options of a {@linkcode Client}. */
@@ -93,6 +155,14 @@ export interface ConnectOptions extends ClientOptions {
    * @default {4321}
    */
   port?: number;
+  /**
+   * Speak TLS: `true` to verify the server's certificate against the
+   * runtime's trusted roots, or what to trust and check. A certificate that
+   * does not verify rejects with {@linkcode CertificateError}.
+   *
+   * @default {false}
+   */
+  tls?: boolean | TlsOptions;
 }
 
 function checkTimeout(what: string, timeout: number | undefined): number {
@@ -759,8 +829,39 @@ export class GameSession implements AsyncDisposable {
   }
 }
 
+/** How a {@linkcode CertificateError}'s message says what was wrong. */
+const PROBLEMS: Record<CertificateProblem, string> = {
+  untrusted: "is not signed by a trusted CA",
+  expired: "has expired, or is not valid yet",
+  name: "is not issued for that name",
+  invalid: "does not verify",
+};
+
+/** `connect`'s TLS options, checked and with their defaults; `undefined` for plaintext. */
+function tlsOptions(
+  tls: boolean | TlsOptions | undefined,
+  hostname: string,
+): TlsConnectOptions | undefined {
+  if (tls === undefined || tls === false) return undefined;
+  const given = tls === true ? {} : tls;
+  if (given.ca !== undefined && !String(given.ca).includes("-----BEGIN ")) {
+    throw new TypeError('Cannot connect: tls.ca must be PEM text ("-----BEGIN ...")');
+  }
+  return {
+    ca: given.ca,
+    serverName: given.serverName ?? hostname,
+    handshakeTimeout: checkInteger(
+      "Cannot connect",
+      "tls.handshakeTimeout",
+      given.handshakeTimeout ?? 10_000,
+      0,
+      MAX_DELAY,
+    ),
+  };
+}
+
 /**
- * Connects to a server over TCP.
+ * Connects to a server over TCP, or over TLS with `tls`.
  *
  * @param options Where the server is, timeouts and cancellation.
  * @returns The connected client.
@@ -785,9 +886,10 @@ export async function connect(options: ConnectOptions = {}): Promise<Client> {
   checkInteger("Cannot connect", "port", port, 1, 65535);
   const timeout = checkTimeout("Cannot connect", options.timeout);
   checkDialect("Cannot connect", options.dialect);
+  const tls = tlsOptions(options.tls, hostname);
   const runtime = await getRuntime();
   const wire = new SocketWire(options.maxLineBytes ?? 4096);
-  const pending = runtime.connect({ hostname, port }, wire.handlers);
+  const pending = runtime.connect({ hostname, port, tls }, wire.handlers);
   try {
     await within(pending, timeout, options.signal);
   } catch (error) {
@@ -798,11 +900,22 @@ export async function connect(options: ConnectOptions = {}): Promise<Client> {
     ) {
       throw error;
     }
-    const reason = (error as { code?: string }).code ??
-      (error instanceof Error ? error.message : String(error));
-    throw new ConnectionClosedError(`Cannot connect to ${hostname}:${port}: ${reason}`, {
-      cause: error,
-    });
+    const message = error instanceof Error ? error.message : String(error);
+    const problem = tls && certificateProblem(error);
+    if (problem) {
+      throw new CertificateError(
+        problem,
+        `Cannot connect to ${hostname}:${port}: the server's certificate ${
+          PROBLEMS[problem]
+        } (${message})`,
+        { cause: error },
+      );
+    }
+    const reason = (error as { code?: string }).code ?? message;
+    throw new ConnectionClosedError(
+      `Cannot connect to ${hostname}:${port}${tls ? " over TLS" : ""}: ${reason}`,
+      { cause: error },
+    );
   }
   return new Client(wire, options);
 }

@@ -116,6 +116,26 @@ export interface ServeOptions extends GameServerOptions {
    * @default {false}
    */
   reusePort?: boolean;
+  /**
+   * Speak TLS on the port, and only TLS, with this certificate. A
+   * connection counts (towards `maxConnections`) from its TCP accept.
+   */
+  tls?: TlsServerOptions;
+  /**
+   * With `tls`: milliseconds a connection's handshake may take before it is
+   * closed; 0 for no limit. At most 2^31 - 1 (24.8 days).
+   *
+   * @default {10000}
+   */
+  handshakeTimeout?: number;
+}
+
+/** The certificate a TLS server presents. */
+export interface TlsServerOptions {
+  /** The certificate chain, PEM text (the server's certificate first). */
+  cert: string;
+  /** The certificate's private key, PEM text. */
+  key: string;
 }
 
 /** A listening server. */

@@ -6,7 +6,7 @@
  */
 
 import { Connection, type ConnectionContext } from "./connection.ts";
-import type { GameServerOptions, ServeOptions, Server } from "./options.ts";
+import type { GameServerOptions, ServeOptions, Server, TlsServerOptions } from "./options.ts";
 import { type Decision, formatError } from "../protocol.ts";
 import { NUMBER_STRATEGIES, STRATEGIES, strategyNames } from "../_strategy/mod.ts";
 import { getRuntime } from "../_transport/detect.ts";
@@ -16,6 +16,17 @@ import { checkInteger, MAX_DELAY } from "../_util/limits.ts";
 
 function check(name: string, value: number, min: number, max?: number): number {
   return checkInteger("Cannot serve", name, value, min, max);
+}
+
+/** The certificate and key, if each is PEM text; a clear error if not. */
+function checkPem(tls: TlsServerOptions): TlsServerOptions {
+  for (const name of ["cert", "key"] as const) {
+    const value = (tls as unknown as Record<string, unknown>)[name];
+    if (typeof value !== "string" || !value.includes("-----BEGIN ")) {
+      throw new TypeError(`Cannot serve: tls.${name} must be PEM text ("-----BEGIN ...")`);
+    }
+  }
+  return { cert: tls.cert, key: tls.key };
 }
 
 /**
@@ -192,6 +203,13 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
   const idleTimeout = check("idleTimeout", options.idleTimeout ?? 300_000, 0, MAX_DELAY);
   const shutdownTimeout = check("shutdownTimeout", options.shutdownTimeout ?? 5_000, 0, MAX_DELAY);
   const port = check("port", options.port ?? 4321, 0);
+  const handshakeTimeout = check(
+    "handshakeTimeout",
+    options.handshakeTimeout ?? 10_000,
+    0,
+    MAX_DELAY,
+  );
+  const tls = options.tls && { ...checkPem(options.tls), handshakeTimeout };
   options.signal?.throwIfAborted();
   const runtime = await getRuntime();
   const listener = await runtime.listen(
@@ -200,6 +218,7 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
       port,
       reusePort: options.reusePort ?? false,
       highWaterMark: check("maxPendingBytes", options.maxPendingBytes ?? 65_536, 1),
+      tls,
     },
     (socket) => {
       if (context.connections.size >= maxConnections) {

@@ -8,6 +8,7 @@
  */
 
 import { HIGH_WATER_MARK, type Open, type Runtime } from "./types.ts";
+import { handshakeDeadline, handshaken } from "./tls.ts";
 import { onProcessSignal } from "./process_signal.ts";
 import { WriteQueue } from "./write_queue.ts";
 import { deliver, ended, type Paced, resumed, Turns } from "./turns.ts";
@@ -30,6 +31,16 @@ interface RawHandler {
   end(socket: RawSocket): void;
   close(socket: RawSocket, error?: Error): void;
   error(socket: RawSocket, error: Error): void;
+  handshake(socket: RawSocket, success: boolean, authorizationError: Error | null): void;
+}
+
+/** Bun's `tls` option, as this adapter gives it. */
+interface RawTls {
+  cert?: string;
+  key?: string;
+  ca?: string;
+  serverName?: string;
+  rejectUnauthorized?: boolean;
 }
 
 interface BunApi {
@@ -37,10 +48,11 @@ interface BunApi {
     hostname: string;
     port: number;
     reusePort?: boolean;
+    tls?: RawTls;
     socket: RawHandler;
   }): { hostname: string; port: number; stop(closeActive?: boolean): void };
   connect(
-    options: { hostname: string; port: number; socket: RawHandler },
+    options: { hostname: string; port: number; tls?: RawTls; socket: RawHandler },
   ): Promise<RawSocket>;
 }
 
@@ -52,6 +64,8 @@ class BunSocket extends WriteQueue implements Paced {
   held: Uint8Array | undefined;
   heldEnd = false;
   readonly turns: Turns;
+  /** Told when the TLS handshake ends: whether it succeeded, and why not. */
+  handshook: ((success: boolean, error: Error | null) => void) | undefined;
   #raw: RawSocket;
   #failure: Error | undefined;
 
@@ -127,16 +141,25 @@ class BunSocket extends WriteQueue implements Paced {
 
   onClose(error?: Error): void {
     this.held = undefined;
+    // Closed before its handshake ended: the handshake failed.
+    this.handshook?.(false, error ?? this.#failure ?? new Error("closed in the TLS handshake"));
     if (this.stop()) this.handlers.close(error ?? this.#failure);
   }
 }
 
 // One handler for every socket of a listener: each finds its own state on
 // `data`. Their turns come after Bun has polled its sockets (`setImmediate`).
-function handler(open: Open, highWaterMark = HIGH_WATER_MARK): RawHandler {
+// A TLS socket opens at its TCP accept; `handshakeTimeout` bounds the rest.
+function handler(open: Open, highWaterMark = HIGH_WATER_MARK, handshakeTimeout = 0): RawHandler {
   const turns = new Turns(setImmediate);
   return {
-    open: (raw) => void new BunSocket(raw, open, highWaterMark, turns),
+    open: (raw) => {
+      const socket = new BunSocket(raw, open, highWaterMark, turns);
+      if (handshakeTimeout > 0) {
+        socket.handshook = handshakeDeadline(handshakeTimeout, () => raw.terminate());
+      }
+    },
+    handshake: (raw, success, error) => raw.data.handshook?.(success, error),
     data: (raw, chunk) => raw.data.onData(chunk),
     drain: (raw) => raw.data.onDrain(),
     end: (raw) => ended(raw.data),
@@ -154,7 +177,8 @@ export const runtime: Runtime = {
       hostname: options.hostname,
       port: options.port,
       reusePort: options.reusePort,
-      socket: handler(open, options.highWaterMark),
+      tls: options.tls && { cert: options.tls.cert, key: options.tls.key },
+      socket: handler(open, options.highWaterMark, options.tls?.handshakeTimeout),
     });
     return Promise.resolve({
       hostname: listener.hostname,
@@ -163,12 +187,22 @@ export const runtime: Runtime = {
     });
   },
   async connect(options, open) {
+    const tls = options.tls;
     const raw = await Bun.connect({
       hostname: options.hostname,
       port: options.port,
+      tls: tls && { ca: tls.ca, serverName: tls.serverName, rejectUnauthorized: true },
       socket: handler(open),
     });
-    return raw.data;
+    if (!tls) return raw.data;
+    // Bun calls `handshake` with the verification's error, then closes.
+    const { promise, resolve, reject } = Promise.withResolvers<BunSocket>();
+    raw.data.handshook = (success, error) => {
+      raw.data.handshook = undefined;
+      if (success && error === null) resolve(raw.data);
+      else reject(error ?? new Error("The TLS handshake failed"));
+    };
+    return handshaken(promise, tls.handshakeTimeout, () => raw.terminate());
   },
   onSignal: onProcessSignal,
 };

@@ -10,6 +10,7 @@
 import { HIGH_WATER_MARK, LISTEN_BACKLOG, type Open, type Runtime } from "./types.ts";
 import { PullSocket } from "./read_loop.ts";
 import { Turns } from "./turns.ts";
+import { handshaken } from "./tls.ts";
 
 // A connection's read buffer starts small, so that thousands of idle
 // connections (each with a read pending) cost little, and doubles each time
@@ -46,18 +47,24 @@ function slabPiece(size: number): Uint8Array {
  * replies may go out from `#scratch`.
  */
 class DenoSocket extends PullSocket<number | null> {
-  #conn: Deno.TcpConn;
+  #conn: Deno.TcpConn | Deno.TlsConn;
   #buffer = slabPiece(FIRST_READ_SIZE);
   /** The last read filled `#buffer`: the next reads into one twice its size. */
   #filled = false;
   #scratch = slabPiece(SCRATCH_SIZE);
 
-  constructor(conn: Deno.TcpConn, open: Open, highWaterMark: number, turns: Turns) {
+  constructor(
+    conn: Deno.TcpConn | Deno.TlsConn,
+    open: Open,
+    highWaterMark: number,
+    turns: Turns,
+  ) {
     super(highWaterMark, turns);
     this.#conn = conn;
     // Before `open`, which may write at once (`ERROR busy`): Deno refuses
-    // setNoDelay while a write is in flight ("Unable to get resources").
-    conn.setNoDelay(true);
+    // setNoDelay while a write is in flight ("Unable to get resources"). A
+    // TLS connection has none: its TCP connection's is set first.
+    if ("setNoDelay" in conn) conn.setNoDelay(true);
     this.handlers = open(this);
     void this.pull();
   }
@@ -116,9 +123,20 @@ function later(task: () => void): void {
   setTimeout(task, 0);
 }
 
+/**
+ * A TLS listener goes through `node:tls` (Deno's own), by the Node adapter:
+ * a `Deno.listenTls` connection cannot be closed before its handshake has
+ * finished (Deno waits for it, denoland/deno#14547), so a peer that never
+ * finishes would keep its socket past any deadline. Loaded only when asked for.
+ */
+function nodeTls(): Promise<Runtime> {
+  return import("./node.ts").then((node) => node.runtime);
+}
+
 /** Deno's adapter. */
 export const runtime: Runtime = {
   listen(options, open) {
+    if (options.tls) return nodeTls().then((node) => node.listen(options, open));
     const listener = Deno.listen({
       hostname: options.hostname,
       port: options.port,
@@ -162,7 +180,29 @@ export const runtime: Runtime = {
     });
   },
   async connect(options, open) {
-    const conn = await Deno.connect({ hostname: options.hostname, port: options.port });
+    const tcp = await Deno.connect({ hostname: options.hostname, port: options.port });
+    const tls = options.tls;
+    if (!tls) return new DenoSocket(tcp, open, HIGH_WATER_MARK, new Turns(later));
+    // Deno's own TLS, whose errors say what was wrong with a certificate
+    // (node:tls on Deno says "unable to verify" of an expired one). Closing it
+    // mid-handshake waits for the handshake (see nodeTls): past the deadline
+    // its socket lingers until the server lets go.
+    tcp.setNoDelay(true);
+    const conn = await Deno.startTls(tcp, {
+      hostname: tls.serverName,
+      caCerts: tls.ca === undefined ? undefined : [tls.ca],
+    });
+    const close = () => {
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    };
+    try {
+      await handshaken(conn.handshake(), tls.handshakeTimeout, close);
+    } catch (error) {
+      close();
+      throw error;
+    }
     return new DenoSocket(conn, open, HIGH_WATER_MARK, new Turns(later));
   },
   onSignal(listener) {

@@ -7,7 +7,14 @@
  * @module
  */
 
-import { createConnection, createServer, type Socket as NetSocket } from "node:net";
+import { createConnection, createServer, isIP, type Socket as NetSocket } from "node:net";
+import {
+  checkServerIdentity,
+  connect as tlsConnect,
+  createSecureContext,
+  type SecureContext,
+  TLSSocket,
+} from "node:tls";
 import {
   HIGH_WATER_MARK,
   LISTEN_BACKLOG,
@@ -18,6 +25,7 @@ import {
 } from "./types.ts";
 import { onProcessSignal } from "./process_signal.ts";
 import { deliver, ended, type Paced, resumed, Turns } from "./turns.ts";
+import { handshakeDeadline, handshaken } from "./tls.ts";
 
 /**
  * One socket: a class, and listeners shared by every socket (each finds its
@@ -160,6 +168,11 @@ export const runtime: Runtime = {
   listen(options, open) {
     // Turns come after Node has polled its sockets (`setImmediate`).
     const turns = new Turns(setImmediate);
+    const tls = options.tls;
+    // A TLS socket is opened at its TCP accept, so that it counts (towards
+    // `maxConnections`, the idle sweep) while it shakes hands.
+    let context: SecureContext | undefined;
+    if (tls) context = createSecureContext({ cert: tls.cert, key: tls.key });
     const server = createServer({
       allowHalfOpen: true,
       noDelay: true,
@@ -167,8 +180,15 @@ export const runtime: Runtime = {
       // default is 64 KiB), so that `write()` returns false at this one.
       highWaterMark: options.highWaterMark ?? HIGH_WATER_MARK,
     }, (net) => {
-      readIntoSharedBuffer(net);
-      wrap(net, open, turns);
+      if (!tls) {
+        readIntoSharedBuffer(net);
+        wrap(net, open, turns);
+        return;
+      }
+      const secure = new TLSSocket(net, { isServer: true, secureContext: context });
+      const done = handshakeDeadline(tls.handshakeTimeout, () => secure.destroy());
+      secure.once("secure", done).once("close", done);
+      wrap(secure, open, turns);
     });
     return new Promise((resolve, reject) => {
       server.once("error", reject);
@@ -202,6 +222,27 @@ export const runtime: Runtime = {
     });
   },
   connect(options, open) {
+    const tls = options.tls;
+    if (tls) {
+      const name = tls.serverName;
+      const secure = tlsConnect({
+        host: options.hostname,
+        port: options.port,
+        ca: tls.ca,
+        // SNI takes host names only; an address is checked all the same.
+        servername: isIP(name) ? undefined : name,
+        checkServerIdentity: (_, cert) => checkServerIdentity(name, cert),
+      });
+      const shaken = new Promise<Socket>((resolve, reject) => {
+        secure.once("error", reject);
+        secure.once("close", () => reject(new Error("closed in the TLS handshake")));
+        secure.once("secureConnect", () => {
+          secure.off("error", reject);
+          resolve(wrap(secure, open, new Turns(setImmediate)));
+        });
+      });
+      return handshaken(shaken, tls.handshakeTimeout, () => secure.destroy());
+    }
     return new Promise((resolve, reject) => {
       const net = createConnection({
         host: options.hostname,

@@ -64,6 +64,28 @@ export interface ListenOptions {
   readonly reusePort?: boolean;
   /** Bytes queued for a socket before its `write` returns `false`; {@linkcode HIGH_WATER_MARK} if left out. */
   readonly highWaterMark?: number;
+  /** Speak TLS only: every socket is opened at its TCP accept, before its handshake. */
+  readonly tls?: TlsListenOptions;
+}
+
+/** A TLS listener's certificate, and how long a handshake may take. */
+export interface TlsListenOptions {
+  /** The certificate chain, PEM text. */
+  readonly cert: string;
+  /** Its private key, PEM text. */
+  readonly key: string;
+  /** Milliseconds a handshake may take before its socket is destroyed; 0 for no limit. */
+  readonly handshakeTimeout: number;
+}
+
+/** What a TLS client trusts, and the name it checks. */
+export interface TlsConnectOptions {
+  /** The CA to verify against, PEM text; the runtime's trusted roots if left out. */
+  readonly ca?: string;
+  /** The name the certificate must hold (also sent as SNI where it is a host name). */
+  readonly serverName: string;
+  /** Milliseconds the handshake may take; 0 for no limit. */
+  readonly handshakeTimeout: number;
 }
 
 /** A bound, accepting listener. */
@@ -82,6 +104,12 @@ export interface ConnectOptions {
   readonly hostname: string;
   /** The server's port. */
   readonly port: number;
+  /**
+   * Speak TLS: the connection is made only once its handshake has finished
+   * and the server's certificate has been verified. The runtime's own error
+   * rejects when it does not verify (tls.ts reads it).
+   */
+  readonly tls?: TlsConnectOptions;
 }
 
 /** A runtime's sockets. */
