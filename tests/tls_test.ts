@@ -63,13 +63,12 @@ describe(`TLS on ${RUNTIME}`, () => {
   });
   after(() => certs?.remove());
 
-  const tlsServer = (options: Parameters<typeof serve>[0] = {}) =>
-    serve({
-      port: 0,
-      quiet: true,
-      tls: { cert: certs.server.cert, key: certs.server.key },
-      ...options,
-    });
+  /** A server of `pair`'s certificate (the CA-signed one unless told), on a free port. */
+  const tlsServer = (options: Parameters<typeof serve>[0] = {}, pair = certs.server) =>
+    serve({ port: 0, quiet: true, tls: { cert: pair.cert, key: pair.key }, ...options });
+  /** tests/tls_peer.py's client, trusting the test CA, playing `games` games. */
+  const pythonClient = (port: number, games: number) =>
+    run("python3", [PEER, "client", certs.caFile, String(port), String(games)]);
 
   test(titled("a game over TLS, verified by address and by name", skip), { skip }, async () => {
     await using server = await tlsServer();
@@ -157,16 +156,8 @@ describe(`TLS on ${RUNTIME}`, () => {
     { skip },
     async () => {
       await using good = await tlsServer();
-      const untrusted = await serve({
-        port: 0,
-        quiet: true,
-        tls: { cert: certs.untrusted.cert, key: certs.untrusted.key },
-      });
-      const expired = await serve({
-        port: 0,
-        quiet: true,
-        tls: { cert: certs.expired.cert, key: certs.expired.key },
-      });
+      const untrusted = await tlsServer({}, certs.untrusted);
+      const expired = await tlsServer({}, certs.expired);
       try {
         const cases: [string, Parameters<typeof connect>[0], string][] = [
           ["untrusted", { port: untrusted.addr.port, tls: { ca: certs.ca } }, "untrusted"],
@@ -319,30 +310,14 @@ describe(`TLS on ${RUNTIME}`, () => {
     { skip: noPython },
     async () => {
       await using server = await tlsServer();
-      const result = await run("python3", [
-        PEER,
-        "client",
-        certs.caFile,
-        String(server.addr.port),
-        "3",
-      ]);
+      const result = await pythonClient(server.addr.port, 3);
       assert.equal(result.code, 0, result.stderr);
       const won = result.stdout.split("\n").filter((line) => /^won \d+ in \d+ guesses$/.test(line));
       assert.equal(won.length, 3, result.stdout);
       assert.match(result.stdout, /\ndone\n$/);
       // The same client refuses a certificate its CA did not sign.
-      await using untrusted = await serve({
-        port: 0,
-        quiet: true,
-        tls: { cert: certs.untrusted.cert, key: certs.untrusted.key },
-      });
-      const refused = await run("python3", [
-        PEER,
-        "client",
-        certs.caFile,
-        String(untrusted.addr.port),
-        "1",
-      ]);
+      await using untrusted = await tlsServer({}, certs.untrusted);
+      const refused = await pythonClient(untrusted.addr.port, 1);
       assert.equal(refused.code, 1);
       assert.match(refused.stderr, /CERTIFICATE_VERIFY_FAILED/);
     },
