@@ -35,15 +35,21 @@ test(titled("deploy/haproxy.cfg spreads games over two servers, every game playe
   await using one = await serve({ port: 0, log: () => reports[0]++ });
   await using two = await serve({ port: 0, log: () => reports[1]++ });
   const front = await freePort();
+  // One pass, whole ports only: replaced one after the other, a front port
+  // such as 43315 would itself be taken for the first server's 4331.
+  const ports: Record<string, number> = {
+    "4321": front,
+    "4331": one.addr.port,
+    "4332": two.addr.port,
+  };
   const config = readFileSync(join(ROOT, "deploy", "haproxy.cfg"), "utf8")
-    .replace("127.0.0.1:4321", `127.0.0.1:${front}`)
-    .replace("127.0.0.1:4331", `127.0.0.1:${one.addr.port}`)
-    .replace("127.0.0.1:4332", `127.0.0.1:${two.addr.port}`);
+    .replace(/127\.0\.0\.1:(4321|4331|4332)(?!\d)/g, (_, port) => `127.0.0.1:${ports[port]}`);
   const dir = mkdtempSync(join(tmpdir(), "warmer-colder-"));
   try {
     const file = join(dir, "haproxy.cfg");
     writeFileSync(file, config);
-    assert.equal(spawnSync("haproxy", ["-c", "-q", "-f", file]).status, 0, "the config is invalid");
+    const check = spawnSync("haproxy", ["-c", "-q", "-f", file], { encoding: "utf8" });
+    assert.equal(check.status, 0, `the config is invalid: ${check.stderr}${check.stdout}`);
     await using proxy = new Running("haproxy", ["-db", "-f", file]);
     // HAProxy says nothing when it listens: try until it answers, boundedly.
     let client;
