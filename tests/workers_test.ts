@@ -8,12 +8,13 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { type Client, connect } from "../client.ts";
+import { type Client, connect, type ConnectOptions } from "../client.ts";
 import { DENO_ENV, scriptCommand } from "../_cli/child.ts";
 import { decisionWord, MESSAGES } from "../_cli/messages.ts";
 import type { Decision } from "../protocol.ts";
 import { RawClient } from "./_raw_client.ts";
 import { ROOT, run, Running, RUNTIME, runtimeCommand, titled } from "./_helpers.ts";
+import { makeCertificates, opensslSkip } from "./_tls.ts";
 
 /** How many sockets a process holds, from /proc. */
 function sockets(pid: number): number {
@@ -130,14 +131,18 @@ function killingAll(body: () => Promise<void>): () => Promise<void> {
  * holds some of the connections while they are open. Returns how many
  * reports were sent.
  */
-async function playOnEveryWorker(port: number, pids: number[]): Promise<number> {
+async function playOnEveryWorker(
+  port: number,
+  pids: number[],
+  tls?: ConnectOptions["tls"],
+): Promise<number> {
   const before = pids.map(sockets);
   const clients: Client[] = [];
   let reports = 0;
   try {
     const games = [];
     for (let i = 0; i < 40; i++) {
-      const client = await connect({ port });
+      const client = await connect({ port, tls });
       clients.push(client);
       const game = await client.session(1, 10, 1 + (i % 10));
       const first = await game.requestNumbers(1).next();
@@ -190,6 +195,33 @@ test(
     await playOnEveryWorker(port, all);
     assert.equal(await server.stop(), 0);
     for (const pid of all) assert.ok(!existsSync(`/proc/${pid}/fd`), `process ${pid} still runs`);
+  }),
+);
+
+const tlsSkip = skip || await opensslSkip();
+test(
+  titled(`server.ts --workers 2 --tls-cert on ${RUNTIME}: every worker speaks TLS`, tlsSkip),
+  { skip: tlsSkip, timeout: LIMIT },
+  killingAll(async () => {
+    const certs = await makeCertificates();
+    try {
+      const tls = ["--tls-cert", certs.server.certFile, "--tls-key", certs.server.keyFile];
+      const [command, args] = workers(["--quiet", ...tls]);
+      await using server = new Running(command, args);
+      const port = await server.port();
+      const all = await pids(server);
+      // Each of the 40 TLS games lands on a worker, and both get some.
+      assert.ok(await playOnEveryWorker(port, all, { ca: certs.ca }) >= 40);
+      // And none of them speaks plaintext.
+      for (let i = 0; i < 8; i++) {
+        await using raw = await RawClient.connect(port);
+        await raw.write("PARAMS 1 10\nNUMBER\n");
+        assert.doesNotMatch((await raw.rest()).join("\n"), /^\d+$/m);
+      }
+      assert.equal(await server.stop(), 0);
+    } finally {
+      certs.remove();
+    }
   }),
 );
 
