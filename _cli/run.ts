@@ -9,6 +9,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { MAX_DELAY } from "../_util/limits.ts";
 import { readFileSync } from "node:fs";
+import { isPem } from "../_transport/tls.ts";
 import { stderr, stdout } from "./output.ts";
 
 /** A bad command line: reported in one line, exit code 2. */
@@ -117,7 +118,7 @@ export function pemFile(name: string, path: string): string {
     const why = (error as { code?: string }).code ?? String(error);
     throw new UsageError(`--${name} ${path}: cannot read it (${why})`);
   }
-  if (!text.includes("-----BEGIN ")) {
+  if (!isPem(text)) {
     throw new UsageError(`--${name} ${path}: not PEM text (no "-----BEGIN")`);
   }
   return text;

@@ -18,7 +18,7 @@ import {
   ProtocolError,
 } from "../protocol.ts";
 import { getRuntime } from "../_transport/detect.ts";
-import { type CertificateProblem, certificateProblem } from "../_transport/tls.ts";
+import { type CertificateProblem, certificateProblem, isPem } from "../_transport/tls.ts";
 import type { TlsConnectOptions } from "../_transport/types.ts";
 import type { Duplex } from "../_transport/streams.ts";
 import { checkInteger, MAX_DELAY } from "../_util/limits.ts";
@@ -844,7 +844,7 @@ function tlsOptions(
 ): TlsConnectOptions | undefined {
   if (tls === undefined || tls === false) return undefined;
   const given = tls === true ? {} : tls;
-  if (given.ca !== undefined && !String(given.ca).includes("-----BEGIN ")) {
+  if (given.ca !== undefined && !isPem(given.ca)) {
     throw new TypeError('Cannot connect: tls.ca must be PEM text ("-----BEGIN ...")');
   }
   return {

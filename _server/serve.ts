@@ -10,6 +10,7 @@ import type { GameServerOptions, ServeOptions, Server, TlsServerOptions } from "
 import { type Decision, formatError } from "../protocol.ts";
 import { NUMBER_STRATEGIES, STRATEGIES, strategyNames } from "../_strategy/mod.ts";
 import { getRuntime } from "../_transport/detect.ts";
+import { isPem } from "../_transport/tls.ts";
 import type { Listener, Socket } from "../_transport/types.ts";
 import { type Duplex, streamsToSocket } from "../_transport/streams.ts";
 import { checkInteger, MAX_DELAY } from "../_util/limits.ts";
@@ -21,8 +22,7 @@ function check(name: string, value: number, min: number, max?: number): number {
 /** The certificate and key, if each is PEM text; a clear error if not. */
 function checkPem(tls: TlsServerOptions): TlsServerOptions {
   for (const name of ["cert", "key"] as const) {
-    const value = (tls as unknown as Record<string, unknown>)[name];
-    if (typeof value !== "string" || !value.includes("-----BEGIN ")) {
+    if (!isPem(tls[name])) {
       throw new TypeError(`Cannot serve: tls.${name} must be PEM text ("-----BEGIN ...")`);
     }
   }

@@ -12,7 +12,6 @@ import {
   checkServerIdentity,
   connect as tlsConnect,
   createSecureContext,
-  type SecureContext,
   TLSSocket,
 } from "node:tls";
 import {
@@ -171,8 +170,7 @@ export const runtime: Runtime = {
     const tls = options.tls;
     // A TLS socket is opened at its TCP accept, so that it counts (towards
     // `maxConnections`, the idle sweep) while it shakes hands.
-    let context: SecureContext | undefined;
-    if (tls) context = createSecureContext({ cert: tls.cert, key: tls.key });
+    const context = tls && createSecureContext({ cert: tls.cert, key: tls.key });
     const server = createServer({
       allowHalfOpen: true,
       noDelay: true,

@@ -1,11 +1,17 @@
 /**
- * What the adapters share of TLS: the handshake's deadline, and what a
- * runtime's failed handshake says of the certificate. Each runtime's own TLS
- * (`Deno.listenTls` and `Deno.startTls`, Bun's `tls` option, `node:tls`)
- * does the rest behind the same socket interface as plaintext.
+ * What the adapters share of TLS: the handshake's deadline, what a
+ * runtime's failed handshake says of the certificate, and what counts as PEM
+ * text. Each runtime's own TLS (`node:tls`, also for Deno's listeners; Bun's
+ * `tls` option; `Deno.startTls` for Deno's client) does the rest behind the
+ * same socket interface as plaintext.
  *
  * @module
  */
+
+/** Whether `text` is PEM text: a string with a `-----BEGIN ` line. */
+export function isPem(text: unknown): boolean {
+  return typeof text === "string" && text.includes("-----BEGIN ");
+}
 
 /** Why a server's certificate was refused, where a runtime's error says so. */
 export type CertificateProblem = "untrusted" | "expired" | "name" | "invalid";
