@@ -9,15 +9,23 @@
  * to the kernel's SYN retries (Bun ignores `backlog`: its queue stays at 512).
  * Not the project's server.
  *
+ * With `--tls-cert FILE --tls-key FILE` it is the runtime's TLS floor, made the
+ * same way on the runtime's own TLS: `Deno.listenTls`, the `tls` option of
+ * `Bun.listen`, `node:tls`. `--node-api` takes `node:net` (or `node:tls`) on
+ * any runtime: on Deno, the API our server's TLS listener uses.
+ *
  * Usage: deno run -A bench/bare_server.ts | bun bench/bare_server.ts |
- *   node bench/bare_server.ts, with [--port 0] [--host 127.0.0.1].
+ *   node bench/bare_server.ts, with [--port 0] [--host 127.0.0.1]
+ *   [--tls-cert FILE --tls-key FILE] [--node-api].
  * Prints `Listening on HOST:PORT`; stops on SIGTERM or SIGINT.
  *
  * @module
  */
 
-import { createServer } from "node:net";
+import { readFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
 import process from "node:process";
+import { createServer as createTlsServer } from "node:tls";
 import { parseArgs } from "node:util";
 import { RUNTIME } from "../_transport/detect.ts";
 
@@ -93,18 +101,25 @@ function answer(session: Session, chunk: Uint8Array): string {
   return out;
 }
 
-/** Listens with the runtime's own sockets; resolves to the bound port. */
-function listen(host: string, port: number): Promise<number> {
-  if (RUNTIME === "bun") return listenBun(host, port);
-  if (RUNTIME === "deno") return listenDeno(host, port);
-  return listenNode(host, port);
+/** A certificate and its key, PEM text, for the TLS floor. */
+type Tls = { cert: string; key: string };
+
+/** Listens with the runtime's own sockets (TLS with `tls`); resolves to the bound port. */
+function listen(host: string, port: number, tls?: Tls, nodeApi = false): Promise<number> {
+  if (nodeApi) return listenNode(host, port, tls);
+  if (RUNTIME === "bun") return listenBun(host, port, tls);
+  if (RUNTIME === "deno") return listenDeno(host, port, tls);
+  return listenNode(host, port, tls);
 }
 
-function listenDeno(hostname: string, port: number): Promise<number> {
-  const listener = Deno.listen({ hostname, port, tcpBacklog: 4096 });
+function listenDeno(hostname: string, port: number, tls?: Tls): Promise<number> {
+  const listener = tls
+    ? Deno.listenTls({ hostname, port, tcpBacklog: 4096, ...tls })
+    : Deno.listen({ hostname, port, tcpBacklog: 4096 });
   const encoder = new TextEncoder();
-  const serve = async (conn: Deno.TcpConn) => {
-    conn.setNoDelay(true);
+  const serve = async (conn: Deno.Conn) => {
+    // Deno's TLS connections have no setNoDelay; their TCP socket has it set.
+    (conn as Partial<Deno.TcpConn>).setNoDelay?.(true);
     const session = new Session();
     // As small as our server's first read buffer, so that idle connections
     // cost what the runtime makes them cost; a round trip's write is far smaller.
@@ -125,13 +140,14 @@ function listenDeno(hostname: string, port: number): Promise<number> {
   return Promise.resolve(listener.addr.port);
 }
 
-function listenBun(hostname: string, port: number): Promise<number> {
+function listenBun(hostname: string, port: number, tls?: Tls): Promise<number> {
   // deno-lint-ignore no-explicit-any
   const Bun = (globalThis as any).Bun;
   // No backlog: Bun 1.4.5 ignores `backlog` in Bun.listen and listens with 512.
   const server = Bun.listen({
     hostname,
     port,
+    ...(tls ? { tls } : {}),
     socket: {
       // deno-lint-ignore no-explicit-any
       open(socket: any) {
@@ -150,8 +166,8 @@ function listenBun(hostname: string, port: number): Promise<number> {
   return Promise.resolve(server.port);
 }
 
-function listenNode(host: string, port: number): Promise<number> {
-  const server = createServer((socket) => {
+function listenNode(host: string, port: number, tls?: Tls): Promise<number> {
+  const serve = (socket: Socket) => {
     socket.setNoDelay(true);
     const session = new Session();
     socket.on("data", (chunk: Uint8Array) => {
@@ -159,7 +175,10 @@ function listenNode(host: string, port: number): Promise<number> {
       if (out !== "") socket.write(out);
     });
     socket.on("error", () => socket.destroy());
-  });
+  };
+  const server = tls ? createTlsServer(tls, serve) : createServer(serve);
+  // A handshake that fails (a peer gone mid-way) must not end the floor.
+  server.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
   return new Promise((resolve) => {
     server.listen({ host, port, backlog: 4096 }, () => {
       const address = server.address();
@@ -173,8 +192,16 @@ const { values } = parseArgs({
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string", default: "0" },
     quiet: { type: "boolean", default: false },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
+    "node-api": { type: "boolean", default: false },
   },
 });
-const bound = await listen(values.host, Number(values.port));
+const [certFile, keyFile] = [values["tls-cert"], values["tls-key"]];
+if (!certFile !== !keyFile) throw new Error("--tls-cert and --tls-key go together");
+const tls = certFile && keyFile
+  ? { cert: readFileSync(certFile, "utf8"), key: readFileSync(keyFile, "utf8") }
+  : undefined;
+const bound = await listen(values.host, Number(values.port), tls, values["node-api"]);
 console.log(`Listening on ${values.host}:${bound}`);
 for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => process.exit(0));

@@ -1,7 +1,8 @@
 /**
  * Tests of the benchmark: the C load generator (bench/load.c, built with `cc`;
  * skipped without one) in its three modes against tiny in-test servers, honest,
- * stalling and wrong, and against the bare server; the C ceiling; the runner
+ * stalling and wrong, and against the bare server, in plaintext and over TLS
+ * (with certificates from `openssl`; skipped without it); the C ceiling; the runner
  * without a compiler; the histograms' percentiles; the chart. Runs under
  * `node --test`, `deno test -A` and `bun test`.
  *
@@ -14,6 +15,7 @@ import { type AddressInfo, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ROOT, run, Running, RUNTIME, runtimeCommand, titled } from "../tests/_helpers.ts";
+import { makeCertificates, opensslSkip } from "../tests/_tls.ts";
 import { buildC } from "./build_c.ts";
 import { chart } from "./chart.ts";
 import { flood } from "./flood.ts";
@@ -66,10 +68,15 @@ interface State {
   game: number[];
 }
 
-/** Serves each connection with `answer(line, state)`, one write per chunk, until disposed. */
+/**
+ * Serves each connection with `answer(line, state)`, one write per chunk, until
+ * disposed; `accepted()` counts the connections so far.
+ */
 async function tinyServer(answer: (line: string, state: State) => string) {
   const sockets = new Set<Socket>();
+  let accepted = 0;
   const server = createServer((socket) => {
+    accepted++;
     sockets.add(socket.setNoDelay(true));
     const state: State = { numbers: 0, lower: 0, upper: -1, game: [] };
     let rest = "";
@@ -84,6 +91,7 @@ async function tinyServer(answer: (line: string, state: State) => string) {
   await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1" }, resolve));
   return {
     port: (server.address() as AddressInfo).port,
+    accepted: () => accepted,
     [Symbol.asyncDispose]: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -209,9 +217,32 @@ cTest(`the C generator's burst mode times ${RUNTIME}'s bare server, and checks`,
   assert.deepEqual([out.answered, out.violations.outOfRange], [20, 20]);
 });
 
-/** Runs the C generator briefly against a started benchmark server; checks that every game is clean. */
-async function playsClean(server: Running): Promise<void> {
-  const [, result] = await load(await server.port(), ["--connections", "30", ...quick]);
+cTest(
+  "the C generator's reconnect mode makes every round trip a connection of its own",
+  async () => {
+    await using server = await tinyServer(honest);
+    const [, result] = await load(server.port, [
+      "--connections",
+      "5",
+      "--reconnect",
+      "1",
+      ...quick,
+    ]);
+    assert.equal(result.violations.total, 0, JSON.stringify(result.violations));
+    assert.equal(result.socketErrors + result.closedEarly, 0, JSON.stringify(result.errorSamples));
+    assert.equal(result.connected, 5, "connections, not reconnections");
+    assert.ok(result.roundTrips > 20, `${result.roundTrips} round trips`);
+    // Every round trip of the window and of the warm-up had its own connection.
+    assert.ok(server.accepted() > result.roundTrips, `${server.accepted()} accepted`);
+  },
+);
+
+/**
+ * Runs the C generator briefly against a started benchmark server (`extra`:
+ * more arguments); checks that every game is clean.
+ */
+async function playsClean(server: Running, extra: string[] = []): Promise<void> {
+  const [, result] = await load(await server.port(), ["--connections", "30", ...quick, ...extra]);
   assert.equal(result.connected, 30);
   assert.ok(result.roundTrips > 0 && result.games > 0, JSON.stringify(result).slice(0, 300));
   assert.equal(result.violations.total, 0, JSON.stringify(result.violations));
@@ -274,6 +305,53 @@ cTest(`the bare server plays clean games on ${RUNTIME}'s own sockets`, async () 
   await using server = new Running(...runtimeCommand("bench/bare_server.ts", ["--port", "0"]));
   await playsClean(server);
 });
+
+const skipTls = skipC ||
+  (built.ok && !built.tls
+    ? "bench/out/load was built without OpenSSL (apt-get install libssl-dev)"
+    : await opensslSkip());
+
+test(
+  titled(
+    `the C generator plays TLS games and handshakes against ${RUNTIME}'s TLS servers`,
+    skipTls,
+  ),
+  { skip: skipTls, timeout: 60_000 },
+  async () => {
+    const certificates = await makeCertificates();
+    try {
+      const pem = [
+        "--tls-cert",
+        certificates.server.certFile,
+        "--tls-key",
+        certificates.server.keyFile,
+      ];
+      const flags = ["--allow-net", "--allow-read"];
+      const servers = [
+        runtimeCommand("bench/bare_server.ts", ["--port", "0", ...pem], flags),
+        runtimeCommand("server.ts", ["--port", "0", "--quiet", ...pem], flags),
+      ];
+      for (const command of servers) {
+        await using server = new Running(...command);
+        await playsClean(server, ["--tls", "1"]);
+        await playsClean(server, ["--tls", "1", "--reconnect", "1"]);
+      }
+      // A plaintext server answers the ClientHello with a line: the handshake
+      // fails, is counted, and the generator goes on.
+      const plain = createServer((socket) =>
+        socket.once("data", () => socket.end("ERROR unknown-command Unknown command\n"))
+      );
+      await new Promise<void>((resolve) => plain.listen(0, "127.0.0.1", resolve));
+      const port = (plain.address() as AddressInfo).port;
+      const [, result] = await load(port, ["--connections", "3", "--tls", "1", ...quick])
+        .finally(() => plain.close());
+      assert.deepEqual([result.connected, result.roundTrips, result.socketErrors], [3, 0, 3]);
+      assert.match(result.errorSamples[0], /^tls handshake /);
+    } finally {
+      certificates.remove();
+    }
+  },
+);
 
 const NODE = join(ROOT, "node_modules/.bin/node");
 const skipNode = existsSync(NODE) ? false : `no ${NODE} (npm install)`;

@@ -124,6 +124,12 @@ export type Results = {
   flood: Record<"flooders" | "floodBytes" | "games" | "afterGames" | "limitMs", number>;
   /** The client benchmark's rows, if it ran. */
   clients?: ClientRow[];
+  /**
+   * The TLS servers' handshakes, if they ran: connections that each close
+   * after their first reply and open anew, so that a round trip is a full
+   * handshake.
+   */
+  handshakes?: Row[];
   notes: string[];
   chart?: string;
 };
@@ -300,6 +306,7 @@ finished the fewest, and counts summed.`));
       ]),
     ));
   }
+  out.push(...tlsSection(results));
   const clients = results.clients ?? [];
   if (clients.length > 0) {
     out.push("", "## The client");
@@ -351,6 +358,70 @@ the client's targets the floor is the runtime's client floor (\`floor\` under "T
   );
   out.push(...table("<target|ours|floor|share of floor|<met?", targets(results)));
   return out.join("\n") + "\n";
+}
+
+/** A TLS server's plaintext counterpart: our server or the floor, on the same runtime. */
+const plaintextOf = (server: string) =>
+  server === "bare-tls-deno-node" ? "bare-deno" : server.replace("tls-", "");
+/** The TLS floor a TLS server is judged against (itself, for a floor). */
+const tlsFloorOf = (server: string) => server.startsWith("tls-") ? `bare-${server}` : server;
+
+/** The TLS rows beside plaintext, and the handshakes. */
+function tlsSection(results: Results): string[] {
+  const { rows, options: o } = results;
+  const handshakes = results.handshakes ?? [];
+  const secure = rows.filter((r) => r.server.includes("tls-"));
+  if (secure.length === 0 && handshakes.length === 0) return [];
+  const get = (list: Row[], server: string, c: number) =>
+    list.find((r) => r.server === server && r.connections === c);
+  const out = ["", "## TLS"];
+  out.push(...prose(`
+The TLS servers play the same games over TLS, with an ECDSA P-256 certificate for \`localhost\`
+made for the run by \`openssl\`, as the README makes one: \`tls-*\` is our server.ts with
+\`--tls-cert\` and \`--tls-key\`; \`bare-tls-*\` is bench/bare_server.ts on the runtime's own TLS
+(\`Deno.listenTls\`, \`Bun.listen\` with \`tls\`, \`node:tls\`), the TLS floor; \`bare-tls-deno-node\`
+is the same on Deno's \`node:tls\`, which our server's TLS listener uses on Deno. The generator
+speaks TLS through OpenSSL with its defaults (TLS 1.3 here), without checking the certificate and
+without resuming sessions; every reply is still checked. "Plaintext" is the same server without
+TLS at the same concurrency, and "TLS's cost" the difference in server CPU a round trip.`));
+  out.push(...table(
+    "<server|conns|round trips/s|server CPU µs/round trip|plaintext round trips/s|" +
+      "plaintext CPU µs/round trip|TLS's cost µs/round trip",
+    secure.map((r) => {
+      const plain = get(rows, plaintextOf(r.server), r.connections);
+      return [
+        ...[r.server, `${r.connections}`, int(r.roundTripsPerS), fixed(2)(r.serverCpuUs)],
+        ...[int(plain?.roundTripsPerS ?? NaN), fixed(2)(plain?.serverCpuUs ?? NaN)],
+        fixed(2)(r.serverCpuUs - (plain?.serverCpuUs ?? NaN)),
+      ];
+    }),
+  ));
+  if (handshakes.length > 0) {
+    const n = handshakes[0].connections;
+    out.push("", `### Handshakes: ${connections(n)}, each a new TLS connection a round trip`);
+    out.push(...prose(`
+${n} connections each connect, make a full TLS handshake, send \`PARAMS 1 100\` and \`NUMBER\`,
+check the reply, close (with close_notify) and connect again, for ${o.warmup} s of warm-up and
+${o.duration} s measured; medians of ${o.runs} run(s). A handshake's time runs from its connect to
+its reply. The generator makes the client's half of every handshake, so on a machine with few cores
+it may bound the rate: the server's CPU a handshake does not depend on that. "×floor" is ours over
+the TLS floor of the same runtime, paired by run.`));
+    out.push(...table(
+      "<server|handshakes/s|server CPU µs/handshake|×floor|p50 ms|p99 ms|violations|CPU server|CPU gen",
+      handshakes.map((r) => {
+        const floor = get(handshakes, tlsFloorOf(r.server), r.connections);
+        const share = floor && floor !== r ? fixed(2, "×")(1 / pairedShare(r, floor, "cpu")) : "–";
+        return [
+          ...[r.server, int(r.roundTripsPerS), fixed(1)(r.serverCpuUs), share],
+          ...[fixed(2)(r.p50Us / 1000), fixed(2)(r.p99Us / 1000)],
+          [`${r.violations}`, r.socketErrors ? `${r.socketErrors} socket errors` : ""]
+            .filter(Boolean).join(", "),
+          ...[r.serverCpuPercent, r.loadCpuPercent].map(pct),
+        ];
+      }),
+    ));
+  }
+  return out;
 }
 
 /** How the generator did against the ceiling server and the rest. */
@@ -440,6 +511,25 @@ function targets(
       const share = mine && bare ? pairedShare(mine, bare, "cpu") : NaN;
       const show = fixed(2, " µs");
       add(what, show(ours), show(floor), fixed(1, "%")(share * 100), verdict(share >= 0.95, share));
+    }
+  }
+  for (const runtime of ["deno", "bun", "node"]) {
+    // On Deno also against node:tls there, which our TLS listener uses; the runtime's own judges.
+    const floors = [`bare-tls-${runtime}`].concat(runtime === "deno" ? ["bare-tls-deno-node"] : []);
+    for (const c of [50, 1000]) {
+      for (const floorName of floors) {
+        const [mine, bare] = [get(`tls-${runtime}`, c), get(floorName, c)];
+        if (!mine && !bare) continue;
+        const [ours, floor] = [mine, bare].map((r) => r?.serverCpuUs ?? NaN);
+        const what = `${runtime}, TLS, ${connections(c)}: server CPU µs/round trip ≤ ` +
+          `${floorName}'s / 95%`;
+        const share = mine && bare ? pairedShare(mine, bare, "cpu") : NaN;
+        const show = fixed(2, " µs");
+        const met = floorName.endsWith("-node") && runtime === "deno"
+          ? "not judged"
+          : verdict(share >= 0.95, share);
+        add(what, show(ours), show(floor), fixed(1, "%")(share * 100), met);
+      }
     }
   }
   const p99 = (server: string) => (get(server, 1000)?.p99Us ?? NaN) / 1000;

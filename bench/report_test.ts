@@ -16,6 +16,19 @@ import {
   type Row,
 } from "./report.ts";
 
+/** A machine for reports whose machine does not matter. */
+const MACHINE: Results["machine"] = {
+  command: "x",
+  generator: "x",
+  date: "x",
+  cpu: "x",
+  kernel: "x",
+  nproc: 2,
+  memoryGiB: 1,
+  openFiles: "1024",
+  versions: { node: "x", deno: "x", bun: "x", python: "x" },
+};
+
 function row(perRun: number[], runOf: number[], cpuPerRun: number[] = []): Row {
   return { server: "x", connections: 50, perRun, cpuPerRun, runOf } as unknown as Row;
 }
@@ -65,17 +78,7 @@ test("the flood targets hold only when every game was quick, right and finished"
     died: 0,
   };
   const results = (floods: Flood[], clients: ClientRow[] = []): Results => ({
-    machine: {
-      command: "x",
-      generator: "x",
-      date: "x",
-      cpu: "x",
-      kernel: "x",
-      nproc: 2,
-      memoryGiB: 1,
-      openFiles: "1024",
-      versions: { node: "x", deno: "x", bun: "x", python: "x" },
-    },
+    machine: MACHINE,
     options: { duration: 1, warmup: 1, loadProcs: 1, runs: 1, floodRuns: 3 },
     reference: "x",
     rows: [],
@@ -139,4 +142,52 @@ test("the flood targets hold only when every game was quick, right and finished"
     ["**no**", "**no**"],
   );
   assert.match(report(results([], floors)), /\| bun +\| floor +\| +50 \|/);
+});
+
+test("the TLS targets judge ours against the runtime's own TLS floor, by CPU a round trip", () => {
+  const at = (server: string, connections: number, cpu: number[], perRun = [1, 1, 1]): Row => ({
+    ...row(perRun, [1, 2, 3], cpu),
+    server,
+    connections,
+    roundTripsPerS: perRun[1],
+    serverCpuUs: cpu[1],
+    p50Us: 20_000,
+    p99Us: 40_000,
+    notes: [],
+  } as Row);
+  const rows = [
+    at("bun", 50, [4, 4, 4]),
+    at("bare-tls-bun", 50, [9.6, 9.6, 19.2]),
+    at("tls-bun", 50, [10, 10, 20]), // 96% of the floor in every run
+    at("bare-tls-bun", 1000, [9, 9, 9]),
+    at("tls-bun", 1000, [10, 10, 10]), // 90%
+    at("bare-tls-deno", 50, [20, 20, 20]),
+    at("bare-tls-deno-node", 50, [29, 29, 29]),
+    at("tls-deno", 50, [30, 30, 30]),
+  ];
+  const handshakes = [at("bare-tls-bun", 50, [250, 250, 250]), at("tls-bun", 50, [300, 300, 300])];
+  const text = report({
+    machine: MACHINE,
+    options: { duration: 1, warmup: 1, loadProcs: 1, runs: 3, floodRuns: 3 },
+    reference: "x",
+    rows,
+    footprints: [],
+    bursts: [],
+    floods: [],
+    flood: { flooders: 64, floodBytes: 2 ** 21, games: 20, afterGames: 5, limitMs: 10_000 },
+    handshakes,
+    notes: [],
+  });
+  const verdicts = text.split("\n").filter((l) => l.includes(", TLS, "))
+    .map((l) => l.split(" | ").slice(-2).join(" | ").replace(/ \|$/, ""));
+  assert.deepEqual(verdicts, [
+    "66.7% | **no**", // deno at 50 against Deno.listenTls
+    "96.7% | not judged", // against node:tls on Deno
+    "96.0% | yes",
+    "90.0% | **no**",
+  ]);
+  // Beside plaintext: TLS's cost is the difference in CPU a round trip.
+  assert.match(text, /\| tls-bun +\| +50 \| +1 \| +10\.00 \| +1 \| +4\.00 \| +6\.00 \|/);
+  assert.match(text, /\| tls-bun +\| +1 \| +300\.0 \| +1\.20× \|/);
+  assert.match(text, /\| bare-tls-bun +\| +1 \| +250\.0 \| +– +\|/);
 });

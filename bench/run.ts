@@ -4,7 +4,9 @@
  * (bench/load.c, built with `cc`) in separate processes, samples the server's
  * RSS and CPU time from /proc, and stops it; then per server it holds idle
  * connections (footprint), opens many at once (burst), and times a good player
- * beside peers that flood it (bench/flood.ts). Prints, or writes
+ * beside peers that flood it (bench/flood.ts). TLS servers (`tls-*`, `bare-tls-*`)
+ * play over TLS with a certificate made for the run by `openssl`, and their
+ * handshakes are timed too. Prints, or writes
  * with an SVG chart beside it, a Markdown report of medians over runs. Without
  * `cc` it stops at once with one line. Usage: `node bench/run.ts --help`.
  *
@@ -19,6 +21,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Command, DENO_ENV, DENO_ENV_ASSIGNMENTS, listening, start } from "../_cli/child.ts";
+import { makeCertificates, opensslSkip } from "../tests/_tls.ts";
 import { buildC } from "./build_c.ts";
 import { chart, stack } from "./chart.ts";
 import { flood } from "./flood.ts";
@@ -50,9 +53,13 @@ const HELP = `usage: node_modules/.bin/node bench/run.ts [options]
                       it), bun, node, reference-async, reference-threaded (the Python reference),
                       ceiling (bench/ceiling.c: the generator's ceiling), bare-deno (with the
                       variable), bare-deno-plain, bare-bun, bare-node (bench/bare_server.ts: each
-                      runtime's floor) (default: all but bare-deno-plain)
+                      runtime's floor) (default: all but bare-deno-plain); over TLS, with a
+                      certificate made for the run: tls-deno, tls-bun, tls-node (our server.ts
+                      with --tls-cert), bare-tls-deno (Deno.listenTls), bare-tls-deno-node
+                      (node:tls on Deno, as our server's TLS on Deno), bare-tls-bun, bare-tls-node
   --target HOST:PORT  also measure an already running server (repeatable; no RSS, CPU, footprint)
   --concurrency LIST  connections per measurement (default 1,50,1000; '' for none)
+  --tls-concurrency LIST  the same for the TLS servers (default 50,1000)
   --duration S        measured seconds per measurement (default 5)
   --warmup S          seconds of play before measuring (default 1)
   --runs N            runs; figures are medians (default 3)
@@ -68,6 +75,9 @@ const HELP = `usage: node_modules/.bin/node bench/run.ts [options]
                       a player who plays 20 games of 1..100 (then 5 once they leave), on our servers
                       and their floors; 0 skips it (default 64)
   --flood-runs N      runs of the flood mode (default 3)
+  --handshakes N      on the TLS servers: N connections, each closing after its first reply and
+                      opening anew, so that every round trip is a full TLS handshake; 0 skips it
+                      (default 50)
   --clients LIST      the client benchmark's runtimes, from deno, bun, node ('' for none;
                       default all): on each, bench/client_load.ts plays against a fresh
                       bench/ceiling.c with connect(), new Client over the runtime's stream
@@ -79,9 +89,12 @@ const HELP = `usage: node_modules/.bin/node bench/run.ts [options]
 The load generator is bench/load.c, built with cc into bench/out/load (rebuilt when load.c is
 newer); without cc the benchmark stops. Progress goes to stderr.`;
 
-type Target = { host: string; port: number };
+/** Where a server listens, and whether it speaks TLS. */
+type Target = { host: string; port: number; tls?: boolean };
 /** How to start one server (with `env` over our environment), or where to find it. */
-type Spec = { name: string; command?: string[]; env?: Command["env"]; target?: Target };
+type Spec = { name: string; command?: string[]; env?: Command["env"]; target?: Target } & {
+  tls?: boolean;
+};
 /** A started (or external) server. */
 type Server = Target & { proc?: Proc; pid?: number };
 /** What every mode of the generator prints (burst mode adds `seconds`). */
@@ -197,13 +210,15 @@ async function withServer<T>(spec: Spec, task: (server: Server) => Promise<T>): 
     const exe = `${readlinkSync(`/proc/${pid}/exe`)}${tree ? ` (+${tree} child processes)` : ""}`;
     measured.set(spec.name, `pid ${pid} = ${exe}`);
     const local = ["0.0.0.0", "::", "[::]"].includes(host) ? "127.0.0.1" : host;
-    return await task({ host: local, port, proc, pid });
+    return await task({ host: local, port, tls: spec.tls, proc, pid });
   } finally {
     await proc.child.stop("SIGTERM", { timeout: 3000 });
   }
 }
 
-const at = (server: Server) => ["--host", server.host, "--port", String(server.port)];
+/** The generator's address arguments, and `--tls 1` for a TLS server. */
+const at = (server: Server) =>
+  ["--host", server.host, "--port", String(server.port)].concat(server.tls ? ["--tls", "1"] : []);
 
 /** Plays games with one load process; calls `mark` as its measured window opens and closes. */
 async function play(args: string[], ms: number, mark = (_: "start" | "end") => {}) {
@@ -227,8 +242,16 @@ const trouble = ({ violations: v, socketErrors, errorSamples }: Checks) =>
     socketErrors ? `${socketErrors} socket errors (${errorSamples[0]})` : "",
   ].filter(Boolean).join("; ");
 
-/** Drives one server at one concurrency; all load processes together. */
-function measure(spec: Spec, connections: number, options: Options): Promise<Measurement> {
+/**
+ * Drives one server at one concurrency; all load processes together, each
+ * with `extra` arguments (`--reconnect 1` for handshakes).
+ */
+function measure(
+  spec: Spec,
+  connections: number,
+  options: Options,
+  extra: string[] = [],
+): Promise<Measurement> {
   return withServer(spec, async (server) => {
     let peakRss = 0;
     const sampler = setInterval(() => peakRss = Math.max(peakRss, usage(server.pid).rssKb), 100);
@@ -239,7 +262,7 @@ function measure(spec: Spec, connections: number, options: Options): Promise<Mea
         Math.floor(connections / procs) + (i < connections % procs ? 1 : 0);
       const marks: Partial<Record<"start" | "end", ReturnType<typeof ticks>>> = {};
       const mark = (phase: "start" | "end") => marks[phase] ??= ticks(server.pid);
-      const args = (i: number) => [...at(server), "--connections", String(share(i))];
+      const args = (i: number) => [...at(server), "--connections", String(share(i)), ...extra];
       const timing = ["--duration", String(duration), "--warmup", String(warmup)];
       const results = await Promise.all(
         Array.from(
@@ -415,13 +438,23 @@ function version(command: string[]): string {
   return (result.stdout || result.stderr || "?").split("\n")[0].trim();
 }
 
-function specs(names: string[], targets: string[], workers: string | undefined) {
+/** The certificate and key files the TLS servers use, made for this run. */
+type TlsFiles = { certFile: string; keyFile: string };
+
+function specs(
+  names: string[],
+  targets: string[],
+  workers: string | undefined,
+  tls: TlsFiles | string,
+) {
   const ours = [join(ROOT, "server.ts"), "--port", "0", "--quiet"];
   if (workers) ours.push("--workers", workers);
   // More than one Deno worker shares the port with reusePort (unstable) and spawns processes.
   const deno = [DENO, "run", ...(workers ? ["-A", "--unstable-net"] : ["--allow-net"])];
   const bare = ["bench/bare_server.ts", "--port", "0"];
   const reference = (kind: string) => ["python3", "tests/reference_port0.py", kind, "--quiet"];
+  const pem = typeof tls === "string" ? [] : ["--tls-cert", tls.certFile, "--tls-key", tls.keyFile];
+  const bareTls = [...bare, ...pem];
   const known: Record<string, Omit<Spec, "name">> = {
     deno: { command: [...deno, ...ours], env: DENO_ENV },
     "deno-plain": { command: [...deno, ...ours] },
@@ -434,6 +467,17 @@ function specs(names: string[], targets: string[], workers: string | undefined) 
     "bare-deno-plain": { command: [DENO, "run", "--allow-net", ...bare] },
     "bare-bun": { command: [BUN, ...bare] },
     "bare-node": { command: [NODE, ...bare] },
+    "tls-deno": { command: [...deno, "--allow-read", ...ours, ...pem], env: DENO_ENV, tls: true },
+    "tls-bun": { command: [BUN, ...ours, ...pem], tls: true },
+    "tls-node": { command: [NODE, ...ours, ...pem], tls: true },
+    "bare-tls-deno": { command: [DENO, "run", "-A", ...bareTls], env: DENO_ENV, tls: true },
+    "bare-tls-deno-node": {
+      command: [DENO, "run", "-A", ...bareTls, "--node-api"],
+      env: DENO_ENV,
+      tls: true,
+    },
+    "bare-tls-bun": { command: [BUN, ...bareTls], tls: true },
+    "bare-tls-node": { command: [NODE, ...bareTls], tls: true },
   };
   const notes: string[] = [];
   const list: Spec[] = [];
@@ -441,6 +485,7 @@ function specs(names: string[], targets: string[], workers: string | undefined) 
     if (!(name in known)) throw new Error(`unknown server ${name}; see --help`);
     const build = name === "ceiling" ? buildC("ceiling") : undefined;
     if (build && !build.ok) notes.push(`ceiling: skipped, ${build.error}`);
+    else if (known[name].tls && typeof tls === "string") notes.push(`${name}: skipped, ${tls}`);
     else if (["deno", "deno-plain", "bun", "node"].includes(name) && !existsSync(ours[0])) {
       notes.push(`${name}: skipped, server.ts does not exist yet`);
     } else list.push({ name, ...known[name] });
@@ -451,6 +496,16 @@ function specs(names: string[], targets: string[], workers: string | undefined) 
     list.push({ name: `target ${target}`, target: { host, port: Number(port) } });
   }
   return { servers: list, notes };
+}
+
+/** One server's measurements at `connections`, as a report's row. */
+function rowOf(
+  result: { spec: Spec; all: Measurement[]; runOf: number[]; summary: Measurement },
+  connections: number,
+): Row {
+  const { spec, all, runOf, summary } = result;
+  const [perRun, cpuPerRun] = [all.map((m) => m.roundTripsPerS), all.map((m) => m.serverCpuUs)];
+  return { server: spec.name, connections, perRun, cpuPerRun, runOf, ...summary };
 }
 
 const SUMMED = new Set(["violations", "socketErrors", "closedEarly", "unfinished", "died"]);
@@ -488,10 +543,12 @@ async function main(): Promise<number> {
         type: "string",
         // Each runtime's floor (bench/bare_server.ts) next to our server on it.
         default: "reference-async,reference-threaded,ceiling,bare-deno,deno,deno-plain," +
-          "bare-bun,bun,bare-node,node",
+          "bare-bun,bun,bare-node,node,bare-tls-deno,bare-tls-deno-node,tls-deno," +
+          "bare-tls-bun,tls-bun,bare-tls-node,tls-node",
       },
       target: { type: "string", multiple: true, default: [] },
       concurrency: { type: "string", default: "1,50,1000" },
+      "tls-concurrency": { type: "string", default: "50,1000" },
       duration: { type: "string", default: "5" },
       warmup: { type: "string", default: "1" },
       runs: { type: "string", default: "3" },
@@ -502,6 +559,7 @@ async function main(): Promise<number> {
       burst: { type: "string", default: "3000" },
       flood: { type: "string", default: "64" },
       "flood-runs": { type: "string", default: "3" },
+      handshakes: { type: "string", default: "50" },
       clients: { type: "string", default: "deno,bun,node" },
       "client-concurrency": { type: "string", default: "1,50" },
       "client-runs": { type: "string", default: "3" },
@@ -521,7 +579,14 @@ async function main(): Promise<number> {
   const description = `bench/load.c (one thread, epoll; ${polls}), built with ${build.compiler}`;
   log(`load generator: ${description}`);
   const names = values.servers.split(",").map((s) => s.trim()).filter(Boolean);
-  const { servers, notes } = specs(names, values.target, values.workers);
+  const certificates = !names.some((name) => name.includes("tls"))
+    ? "no TLS server was asked for"
+    : !build.tls
+    ? "bench/out/load was built without OpenSSL (apt-get install libssl-dev; remove bench/out/load)"
+    : (await opensslSkip()) || await makeCertificates();
+  if (typeof certificates !== "string") process.once("exit", () => certificates.remove());
+  const tls = typeof certificates === "string" ? certificates : certificates.server;
+  const { servers, notes } = specs(names, values.target, values.workers, tls);
   const runs = Number(values.runs);
   const [duration, warmup, loadProcs] = [values.duration, values.warmup, values["load-procs"]];
   const floodRuns = Number(values["flood-runs"]);
@@ -562,12 +627,12 @@ async function main(): Promise<number> {
     return done.map((r) => ({ ...r, summary: summarize(r.all) }));
   };
   const rows: Row[] = [];
-  for (const c of values.concurrency.split(",").filter((c) => c !== "").map(Number)) {
-    const results = await repeat(`${c} connections`, servers, (s) => measure(s, c, options));
-    for (const { spec, all, runOf, summary } of results) {
-      const [perRun, cpuPerRun] = [all.map((m) => m.roundTripsPerS), all.map((m) => m.serverCpuUs)];
-      rows.push({ server: spec.name, connections: c, perRun, cpuPerRun, runOf, ...summary });
-    }
+  const list = (text: string) => text.split(",").filter((c) => c !== "").map(Number);
+  const [plainAt, tlsAt] = [list(values.concurrency), list(values["tls-concurrency"])];
+  for (const c of [...new Set([...plainAt, ...tlsAt])].sort((a, b) => a - b)) {
+    const here = servers.filter((s) => (s.tls ? tlsAt : plainAt).includes(c));
+    const results = await repeat(`${c} connections`, here, (s) => measure(s, c, options));
+    rows.push(...results.map((result) => rowOf(result, c)));
   }
   const limits = spawnSync("/bin/sh", ["-c", `${RAISE}; ulimit -n`]);
   const openFiles = String(limits.stdout).trim();
@@ -579,16 +644,25 @@ async function main(): Promise<number> {
     );
     return Number(openFiles) - 100;
   };
+  const handshaking = Number(values.handshakes);
+  const shaken = handshaking <= 0 ? [] : await repeat(
+    `TLS handshakes, ${handshaking} connections`,
+    servers.filter((s) => s.tls),
+    (s) => measure(s, handshaking, options, ["--reconnect", "1"]),
+  );
+  const handshakes = shaken.map((result) => rowOf(result, handshaking));
+  // Footprint and burst measure plaintext servers: a TLS connection's cost is its handshake.
+  const plaintext = servers.filter((s) => !s.tls);
   const idle = capped(Number(values.footprint), "footprint");
   const footprints = idle <= 0 ? [] : await repeat(
     `footprint, ${idle} idle connections`,
-    servers.filter((s) => !s.target),
+    plaintext.filter((s) => !s.target),
     (s) => footprint(s, idle),
   );
   const crowd = capped(Number(values.burst), "burst");
   const bursts = crowd <= 0
     ? []
-    : await repeat(`burst of ${crowd} connections`, servers, (s) => burst(s, crowd));
+    : await repeat(`burst of ${crowd} connections`, plaintext, (s) => burst(s, crowd));
   const flooders = Number(values.flood);
   const floods = flooders <= 0 ? [] : await repeat(
     `beside ${flooders} flooding peers`,
@@ -654,6 +728,7 @@ async function main(): Promise<number> {
     footprints: footprints.map((r) => r.summary),
     bursts: bursts.map((r) => r.summary),
     floods: floods.map((r) => r.summary),
+    handshakes,
     flood: { flooders, ...FLOOD },
     clients: clientRows,
     notes,
