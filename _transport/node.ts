@@ -184,6 +184,8 @@ export const runtime: Runtime = {
         return;
       }
       const secure = new TLSSocket(net, { isServer: true, secureContext: context });
+      // TLSWrap is a stream handle too: its clear text goes into the shared buffer.
+      readIntoSharedBuffer(secure);
       const done = handshakeDeadline(tls.handshakeTimeout, () => secure.destroy());
       secure.once("secure", done).once("close", done);
       wrap(secure, open, turns);
