@@ -380,15 +380,10 @@ static void open_conn(struct conn *c) {
 
 static void open_next(void) { open_conn(&conns[next_conn++]); }
 
-/* One event, for the state the connection was in (a reply may close and reopen it). */
-static void on_event(struct conn *c) {
+/* A connect finished: open the connection, or start its handshake with --tls. */
+static void on_connected(struct conn *c) {
   int e = 0;
   socklen_t len = sizeof e;
-  if (c->state == OPEN) return on_readable(c);
-#ifdef LOAD_TLS
-  if (c->state == HANDSHAKING) return handshake(c);
-#endif
-  if (c->state != CONNECTING) return;
   if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0) e = errno;
   if (e != 0) {
     fail(c, "connect", e);
@@ -410,6 +405,15 @@ static void on_event(struct conn *c) {
   }
 #endif
   on_open(c);
+}
+
+/* One event, for the state the connection was in (a reply may close and reopen it). */
+static void on_event(struct conn *c) {
+  if (c->state == OPEN) on_readable(c);
+#ifdef LOAD_TLS
+  else if (c->state == HANDSHAKING) handshake(c);
+#endif
+  else if (c->state == CONNECTING) on_connected(c);
 }
 
 /* --------------------------------------------------------------- event loop */
