@@ -92,7 +92,11 @@ newer); without cc the benchmark stops. Progress goes to stderr.`;
 /** Where a server listens, and whether it speaks TLS. */
 type Target = { host: string; port: number; tls?: boolean };
 /** How to start one server (with `env` over our environment), or where to find it. */
-type Spec = { name: string; command?: string[]; env?: Command["env"]; target?: Target } & {
+type Spec = {
+  name: string;
+  command?: string[];
+  env?: Command["env"];
+  target?: Target;
   tls?: boolean;
 };
 /** A started (or external) server. */
