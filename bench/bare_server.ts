@@ -118,7 +118,7 @@ function listenDeno(hostname: string, port: number, tls?: Tls): Promise<number> 
     : Deno.listen({ hostname, port, tcpBacklog: 4096 });
   const encoder = new TextEncoder();
   const serve = async (conn: Deno.Conn) => {
-    // Deno's TLS connections have no setNoDelay; their TCP socket has it set.
+    // Deno's TLS connections have no setNoDelay; one write a round trip never waits on Nagle.
     (conn as Partial<Deno.TcpConn>).setNoDelay?.(true);
     const session = new Session();
     // As small as our server's first read buffer, so that idle connections
