@@ -28,6 +28,7 @@ import process from "node:process";
 import { createServer as createTlsServer } from "node:tls";
 import { parseArgs } from "node:util";
 import { RUNTIME } from "../_transport/detect.ts";
+import type { TlsServerOptions as Tls } from "../server.ts";
 
 const LF = 10;
 const MAX_LINE = 256;
@@ -100,9 +101,6 @@ function answer(session: Session, chunk: Uint8Array): string {
   }
   return out;
 }
-
-/** A certificate and its key, PEM text, for the TLS floor. */
-type Tls = { cert: string; key: string };
 
 /** Listens with the runtime's own sockets (TLS with `tls`); resolves to the bound port. */
 function listen(host: string, port: number, tls?: Tls, nodeApi = false): Promise<number> {

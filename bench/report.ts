@@ -525,7 +525,7 @@ function targets(
           `${floorName}'s / 95%`;
         const share = mine && bare ? pairedShare(mine, bare, "cpu") : NaN;
         const show = fixed(2, " µs");
-        const met = floorName.endsWith("-node") && runtime === "deno"
+        const met = floorName === "bare-tls-deno-node"
           ? "not judged"
           : verdict(share >= 0.95, share);
         add(what, show(ours), show(floor), fixed(1, "%")(share * 100), met);

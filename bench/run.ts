@@ -21,7 +21,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Command, DENO_ENV, DENO_ENV_ASSIGNMENTS, listening, start } from "../_cli/child.ts";
-import { makeCertificates, opensslSkip } from "../tests/_tls.ts";
+import { makeCertificates, opensslSkip, type Pair } from "../tests/_tls.ts";
 import { buildC } from "./build_c.ts";
 import { chart, stack } from "./chart.ts";
 import { flood } from "./flood.ts";
@@ -443,7 +443,7 @@ function version(command: string[]): string {
 }
 
 /** The certificate and key files the TLS servers use, made for this run. */
-type TlsFiles = { certFile: string; keyFile: string };
+type TlsFiles = Pick<Pair, "certFile" | "keyFile">;
 
 function specs(
   names: string[],
