@@ -32,12 +32,11 @@ export {
   CertificateError,
   Client,
   type ClientOptions,
-  connect,
   ConnectionClosedError,
-  type ConnectOptions,
   GameSession,
-  type TlsOptions,
 } from "./_client/client.ts";
+export { connect, type ConnectOptions, type TlsOptions } from "./_client/connect.ts";
+export { webSocketStreams } from "./_client/websocket.ts";
 export type { CertificateProblem } from "./_transport/tls.ts";
 export type { Duplex } from "./_transport/streams.ts";
 

@@ -28,6 +28,7 @@ export type {
   ServeOptions,
   Server,
   TlsServerOptions,
+  WebOptions,
 } from "./_server/options.ts";
 export type { Duplex } from "./_transport/streams.ts";
 export type { StrategyName } from "./_strategy/mod.ts";

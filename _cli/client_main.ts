@@ -18,7 +18,7 @@ import {
   seconds,
   UsageError,
 } from "./run.ts";
-import { connect } from "../_client/client.ts";
+import { connect } from "../_client/connect.ts";
 import { type Decision, DIALECTS } from "../protocol.ts";
 import { decisionWord, language, LANGUAGES, MESSAGES, useColour } from "./messages.ts";
 import { type Console, play } from "./play.ts";

@@ -24,7 +24,7 @@ export class UsageError extends Error {
 /** The flags a program takes, as `parseArgs` wants them. */
 export type Flags = Record<
   string,
-  { type: "string" | "boolean"; short?: string; default?: string | boolean }
+  { type: "string" | "boolean"; short?: string; default?: string | boolean; multiple?: boolean }
 >;
 
 /** The flags both programs take: where the server is, and the language people read. */
@@ -39,7 +39,7 @@ export function parseFlags(
   usage: string,
   flags: Flags,
   args: string[],
-): Record<string, string | boolean | undefined> | undefined {
+): Record<string, string | string[] | boolean | undefined> | undefined {
   const { values } = parseArgs({
     args,
     options: { ...COMMON_FLAGS, ...flags, help: { type: "boolean", short: "h" } },
@@ -50,7 +50,7 @@ export function parseFlags(
     stdout.write(usage);
     return undefined;
   }
-  return values as Record<string, string | boolean | undefined>;
+  return values as Record<string, string | string[] | boolean | undefined>;
 }
 
 /** Reads an integer flag, within bounds. */

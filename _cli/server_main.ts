@@ -45,10 +45,17 @@ Options:
   --tls-cert FILE          speak TLS only, with this certificate chain (PEM); needs --tls-key
   --tls-key FILE           the certificate's private key (PEM)
   --handshake-timeout SECONDS  close a TLS connection whose handshake takes longer;
-                           0 never (default 10)
+                           0 never (default 10); on the web port, an HTTP request
+                           whose head takes longer (10 s where this is 0)
+  --web PORT               also serve browsers on this port, on the same hostname:
+                           the page at /, the protocol over WebSocket at /ws;
+                           https and wss with --tls-cert; 0 picks a free one
+  --web-origin ORIGIN      let pages of this origin (https://example.com) open
+                           games too, besides the page's own; repeatable
   -h, --help               show this help
 
-Prints 'Listening on HOST:PORT' once it listens; stops on SIGINT or SIGTERM.
+Prints 'Listening on HOST:PORT' once it listens (then, with --web, 'Web page on
+http://HOST:PORT/'); stops on SIGINT or SIGTERM.
 Reports are read in English or in the Korean notes' words, spaced or not
 (REPORT Warmer, REPORT 더따뜻함, REPORT 더 따뜻함); see PROTOCOL.md.
 
@@ -56,6 +63,11 @@ On Deno, start it with ${DENO_ENV_ASSIGNMENTS} in the environment, or at about
 1000 connections some starve (--env-file is too late; --workers passes it on).
 Without it, --workers 2 or more serves them too: each process polls its own sockets.
 `;
+
+/** `host:port` as a URL writes it: an IPv6 address in brackets. */
+function hostPort(hostname: string, port: number): string {
+  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+}
 
 /** Runs the program with the process's arguments, and sets its exit code. */
 export function main(): Promise<void> {
@@ -77,6 +89,8 @@ async function serverMain(args: string[]): Promise<number> {
     "tls-cert": { type: "string" },
     "tls-key": { type: "string" },
     "handshake-timeout": { type: "string", default: "10" },
+    web: { type: "string" },
+    "web-origin": { type: "string", multiple: true },
     // Not in the usage: the first process passes them to its workers (see workers.ts).
     colour: { type: "boolean", default: false },
     worker: { type: "boolean", default: false },
@@ -98,6 +112,13 @@ async function serverMain(args: string[]): Promise<number> {
   const tls = certFile === undefined || keyFile === undefined
     ? undefined
     : { cert: pemFile("tls-cert", certFile), key: pemFile("tls-key", keyFile) };
+  const webPort = flags.web === undefined
+    ? undefined
+    : integer("web", flags.web as string, 0, 65535);
+  const origins = (flags["web-origin"] ?? []) as string[];
+  if (webPort === undefined && origins.length > 0) {
+    throw new UsageError("--web-origin goes with --web PORT");
+  }
   const server = await serve({
     reusePort: workers > 1 || flags["reuse-port"] as boolean,
     hostname: flags.hostname as string,
@@ -116,13 +137,16 @@ async function serverMain(args: string[]): Promise<number> {
     shutdownTimeout: seconds("shutdown-timeout", flags["shutdown-timeout"] as string),
     tls,
     handshakeTimeout: seconds("handshake-timeout", flags["handshake-timeout"] as string),
+    web: webPort === undefined ? undefined : { port: webPort, origins },
   });
   // What this process resolved for itself, so that every worker behaves as it does.
   const copied = Object.entries(flags).flatMap(([name, value]) =>
-    typeof value !== "string" || ["port", "workers", "lang"].includes(name)
+    typeof value !== "string" || ["port", "workers", "lang", "web"].includes(name)
       ? []
       : [`--${name}`, value]
   );
+  for (const origin of origins) copied.push("--web-origin", origin);
+  if (server.web) copied.push("--web", String(server.web.port));
   copied.push("--lang", resolved, "--port", String(server.addr.port), "--reuse-port");
   if (flags.quiet) copied.push("--quiet");
   if (colour) copied.push("--colour");
@@ -155,6 +179,10 @@ async function serverMain(args: string[]): Promise<number> {
   }
   // Not translated: scripts and tests read this line for the port.
   stdout.line(`Listening on ${server.addr.hostname}:${server.addr.port}`);
+  if (server.web) {
+    const scheme = tls ? "https" : "http";
+    stdout.line(`Web page on ${scheme}://${hostPort(server.web.hostname, server.web.port)}/`);
+  }
   if (workers > 1) stdout.line(`Workers: ${group.pids.join(" ")}`);
   await server.finished;
   await group.finished();

@@ -128,6 +128,37 @@ export interface ServeOptions extends GameServerOptions {
    * @default {10000}
    */
   handshakeTimeout?: number;
+  /**
+   * Also listen for browsers: the page, and the protocol over WebSocket.
+   * WebSocket connections count towards `maxConnections` and the idle limit
+   * as TCP ones do. An HTTP request whose head has not arrived within
+   * `handshakeTimeout` (or 10 s where it is 0) is closed.
+   */
+  web?: WebOptions;
+}
+
+/**
+ * A server's web port: an HTTP listener beside the TCP one, on the same
+ * hostname, with the same games, options and limits. `GET /` serves the
+ * page a person plays in; `GET /ws` upgrades to a WebSocket whose text
+ * messages are the protocol's lines, one a message (PROTOCOL.md). With
+ * `tls`, it speaks https and wss only.
+ */
+export interface WebOptions {
+  /**
+   * The port; 0 picks a free one (read it back from `web` on the server).
+   *
+   * @default {8080}
+   */
+  port?: number;
+  /**
+   * Origins (`https://example.com`) besides the page's own whose pages may
+   * open the WebSocket. A browser's request from any other origin is refused
+   * with 403; a request with no `Origin` (a program's) is allowed.
+   *
+   * @default {[]}
+   */
+  origins?: readonly string[];
 }
 
 /** The certificate a TLS server presents. */
@@ -144,7 +175,9 @@ export interface Server extends AsyncDisposable {
   readonly addr: { readonly hostname: string; readonly port: number };
   /** Settles when the server has stopped and every connection is closed. */
   readonly finished: Promise<void>;
-  /** How many connections are open. */
+  /** The web port's address, when `web` was asked for. */
+  readonly web: { readonly hostname: string; readonly port: number } | undefined;
+  /** How many connections are open, WebSocket ones included. */
   readonly connections: number;
   /**
    * Stops accepting, answers what was already received, sends each open

@@ -9,14 +9,39 @@ import { Connection, type ConnectionContext } from "./connection.ts";
 import type { GameServerOptions, ServeOptions, Server, TlsServerOptions } from "./options.ts";
 import { type Decision, formatError } from "../protocol.ts";
 import { NUMBER_STRATEGIES, STRATEGIES, strategyNames } from "../_strategy/mod.ts";
-import { getRuntime } from "../_transport/detect.ts";
+import { getRuntime, getWebRuntime } from "../_transport/detect.ts";
 import { isPem } from "../_transport/tls.ts";
-import type { Listener, Socket } from "../_transport/types.ts";
+import type { Listener, Open, Socket } from "../_transport/types.ts";
+import { MessageSocket } from "../_web/socket.ts";
+import { Turns } from "../_transport/turns.ts";
+import { router } from "../_web/http.ts";
+import { ASSETS } from "../_web/assets.ts";
 import { type Duplex, streamsToSocket } from "../_transport/streams.ts";
 import { checkInteger, MAX_DELAY } from "../_util/limits.ts";
 
 function check(name: string, value: number, min: number, max?: number): number {
   return checkInteger("Cannot serve", name, value, min, max);
+}
+
+/** The origins, each `scheme://host[:port]`; a clear error if one is not. */
+function checkOrigins(origins: readonly string[]): string[] {
+  return origins.map((origin) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch { /* refused below */ }
+    if (
+      url === undefined || url.origin === "null" ||
+      url.origin !== origin.replace(/\/+$/, "").toLowerCase()
+    ) {
+      throw new TypeError(
+        `Cannot serve: web.origins wants origins such as "https://example.com", got ${
+          JSON.stringify(origin)
+        }`,
+      );
+    }
+    return url.origin;
+  });
 }
 
 /** The certificate and key, if each is PEM text; a clear error if not. */
@@ -103,8 +128,9 @@ class Context implements ConnectionContext {
 class GameServer implements Server {
   readonly addr: { readonly hostname: string; readonly port: number };
   readonly finished: Promise<void>;
+  readonly web: { readonly hostname: string; readonly port: number } | undefined;
   #context: Context;
-  #listener: Listener;
+  #listeners: Listener[];
   #shutdownTimeout: number;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #interval: number;
@@ -115,12 +141,14 @@ class GameServer implements Server {
   constructor(
     context: Context,
     listener: Listener,
+    web: Listener | undefined,
     options: { idleTimeout: number; shutdownTimeout: number; signal?: AbortSignal },
   ) {
     this.#context = context;
-    this.#listener = listener;
+    this.#listeners = web ? [listener, web] : [listener];
     this.#shutdownTimeout = options.shutdownTimeout;
     this.addr = { hostname: listener.hostname, port: listener.port };
+    this.web = web && { hostname: web.hostname, port: web.port };
     this.finished = new Promise((resolve) => this.#finish = resolve);
     const idle = options.idleTimeout;
     this.#interval = Math.max(10, Math.min(1000, idle / 4));
@@ -151,7 +179,7 @@ class GameServer implements Server {
   }
 
   async #shutdown(): Promise<void> {
-    this.#listener.close();
+    for (const listener of this.#listeners) listener.close();
     clearInterval(this.#sweeper);
     this.#stopSignal();
     const context = this.#context;
@@ -210,26 +238,49 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
     MAX_DELAY,
   );
   const tls = options.tls && { ...checkPem(options.tls), handshakeTimeout };
+  const highWaterMark = check("maxPendingBytes", options.maxPendingBytes ?? 65_536, 1);
+  const web = options.web && {
+    port: check("web.port", options.web.port ?? 8080, 0),
+    origins: checkOrigins(options.web.origins ?? []),
+  };
   options.signal?.throwIfAborted();
+  const hostname = options.hostname ?? "127.0.0.1";
+  const reusePort = options.reusePort ?? false;
+  // TCP and WebSocket connections are opened alike, and counted together.
+  const open: Open = (socket) => {
+    if (context.connections.size >= maxConnections) {
+      socket.write(formatError("busy", `Too many connections (${maxConnections})`) + "\n");
+      socket.end();
+      return { data() {}, drain() {}, end() {}, close() {} };
+    }
+    return context.open(socket);
+  };
   const runtime = await getRuntime();
-  const listener = await runtime.listen(
-    {
-      hostname: options.hostname ?? "127.0.0.1",
-      port,
-      reusePort: options.reusePort ?? false,
-      highWaterMark: check("maxPendingBytes", options.maxPendingBytes ?? 65_536, 1),
-      tls,
-    },
-    (socket) => {
-      if (context.connections.size >= maxConnections) {
-        socket.write(formatError("busy", `Too many connections (${maxConnections})`) + "\n");
-        socket.end();
-        return { data() {}, drain() {}, end() {}, close() {} };
-      }
-      return context.open(socket);
-    },
-  );
-  return new GameServer(context, listener, {
+  const listener = await runtime.listen({ hostname, port, reusePort, highWaterMark, tls }, open);
+  let webListener: Listener | undefined;
+  if (web) {
+    try {
+      const route = router(ASSETS, web.origins, tls !== undefined);
+      const webRuntime = await getWebRuntime();
+      const turns = new Turns(webRuntime.later);
+      webListener = await webRuntime.listenWeb({
+        hostname,
+        port: web.port,
+        reusePort,
+        tls: tls && { cert: tls.cert, key: tls.key },
+        requestTimeout: handshakeTimeout || 10_000,
+        // A longer message is refused by the runtime, before it is read whole.
+        maxMessageBytes: context.maxLineBytes + 1024,
+      }, {
+        request: route,
+        open: (peer) => new MessageSocket(peer, open, highWaterMark, turns),
+      });
+    } catch (error) {
+      listener.close();
+      throw error;
+    }
+  }
+  return new GameServer(context, listener, webListener, {
     idleTimeout,
     shutdownTimeout,
     signal: options.signal,

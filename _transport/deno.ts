@@ -119,7 +119,7 @@ function outOfFiles(error: unknown): boolean {
  * 1 ms away). Deno's `setImmediate` and a settled write run before the next
  * poll, so sockets that became readable would wait behind them.
  */
-function later(task: () => void): void {
+export function later(task: () => void): void {
   setTimeout(task, 0);
 }
 

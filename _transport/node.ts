@@ -7,7 +7,13 @@
  * @module
  */
 
-import { createConnection, createServer, isIP, type Socket as NetSocket } from "node:net";
+import {
+  createConnection,
+  createServer,
+  isIP,
+  type Server as NetServer,
+  type Socket as NetSocket,
+} from "node:net";
 import {
   checkServerIdentity,
   connect as tlsConnect,
@@ -17,6 +23,7 @@ import {
 import {
   HIGH_WATER_MARK,
   LISTEN_BACKLOG,
+  type Listener,
   type Open,
   type Runtime,
   type Socket,
@@ -162,6 +169,44 @@ function wrap(net: NetSocket, open: Open, turns: Turns): Socket {
   return socket;
 }
 
+/**
+ * Binds `server` (a `node:net` one, or `node:http`'s, which is one) where
+ * `options` say, with the project's backlog; resolves with its listener,
+ * whose `close` is `close`.
+ */
+export function bind(
+  server: NetServer,
+  options: { readonly hostname: string; readonly port: number; readonly reusePort?: boolean },
+  close: () => void,
+): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(
+      {
+        host: options.hostname,
+        port: options.port,
+        reusePort: options.reusePort,
+        backlog: LISTEN_BACKLOG,
+      },
+      () => {
+        server.off("error", reject);
+        // Inside Node's callback a throw would be an uncaught exception:
+        // a failure here rejects, and lets go of the port.
+        try {
+          const address = server.address();
+          if (address === null || typeof address === "string") {
+            throw new TypeError("Cannot listen: the bound address is not a TCP address");
+          }
+          resolve({ hostname: address.address, port: address.port, close });
+        } catch (error) {
+          server.close();
+          reject(error);
+        }
+      },
+    );
+  });
+}
+
 /** Node's adapter. */
 export const runtime: Runtime = {
   listen(options, open) {
@@ -190,36 +235,7 @@ export const runtime: Runtime = {
       secure.once("secure", done).once("close", done);
       wrap(secure, open, turns);
     });
-    return new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(
-        {
-          host: options.hostname,
-          port: options.port,
-          reusePort: options.reusePort,
-          backlog: LISTEN_BACKLOG,
-        },
-        () => {
-          server.off("error", reject);
-          // Inside Node's callback a throw would be an uncaught exception:
-          // a failure here rejects, and lets go of the port.
-          try {
-            const address = server.address();
-            if (address === null || typeof address === "string") {
-              throw new TypeError("Cannot listen: the bound address is not a TCP address");
-            }
-            resolve({
-              hostname: address.address,
-              port: address.port,
-              close: () => server.close(),
-            });
-          } catch (error) {
-            server.close();
-            reject(error);
-          }
-        },
-      );
-    });
+    return bind(server, options, () => server.close());
   },
   connect(options, open) {
     const tls = options.tls;

@@ -64,6 +64,11 @@ export class Turns {
     this.#later = later;
   }
 
+  /** Queues `task` as the turns' own tasks are queued: once the event loop has polled its I/O. */
+  later(task: () => void): void {
+    this.#later(task);
+  }
+
   /** Gives `socket` a turn later: after the sockets already waiting. */
   wait(socket: Paced): void {
     this.#queue.push(socket);

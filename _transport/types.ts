@@ -122,6 +122,91 @@ export interface Runtime {
   onSignal(listener: () => void): () => void;
 }
 
+/** Where and how a web listener (HTTP, and WebSocket at its upgrade) listens. */
+export interface WebListenOptions {
+  /** The address to bind. */
+  readonly hostname: string;
+  /** The port; 0 picks a free one. */
+  readonly port: number;
+  /** Lets several processes bind the same port (Linux `SO_REUSEPORT`). */
+  readonly reusePort?: boolean;
+  /** Speak https and wss only, with this certificate and key (PEM text). */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  /**
+   * Milliseconds a request's head may take to arrive, and (where the
+   * runtime bounds it) a connection may wait idle between requests.
+   */
+  readonly requestTimeout: number;
+  /** The largest WebSocket message the runtime reads; a larger one closes with 1009. */
+  readonly maxMessageBytes: number;
+}
+
+/** An HTTP request, as the runtime-neutral router reads it. */
+export interface WebRequest {
+  /** `GET`, `HEAD`, ... */
+  readonly method: string;
+  /** The URL's path, without its query. */
+  readonly path: string;
+  /** The `Origin` header, if any. */
+  readonly origin: string | null;
+  /** The `Host` header, if any. */
+  readonly host: string | null;
+  /** Whether it asks to upgrade to a WebSocket. */
+  readonly upgrade: boolean;
+}
+
+/** An HTTP response, whole. */
+export interface WebReply {
+  /** The status code. */
+  readonly status: number;
+  /** The headers, by name. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body (empty for `HEAD`). */
+  readonly body: string;
+}
+
+/** One open WebSocket, as the runtime gives it. */
+export interface WebPeer {
+  /** Sends one text message. */
+  send(text: string): void;
+  /** Bytes sent and not yet written to the network. */
+  readonly bufferedAmount: number;
+  /** Closes with a code and a reason (at most 123 bytes). */
+  close(code: number, reason: string): void;
+  /**
+   * Drops the connection, for a peer that does not read (and so would never
+   * answer a close): at once where the runtime can, else as `close` does.
+   */
+  terminate(code: number, reason: string): void;
+}
+
+/** What a WebSocket's owner is told. */
+export interface MessageHandlers {
+  /**
+   * A message: its text (a string, or its bytes where the runtime leaves
+   * their UTF-8 unchecked), or a binary message's bytes.
+   */
+  message(data: string | Uint8Array, binary: boolean): void;
+  /** The WebSocket closed (either side, or the network); called once, last. */
+  close(): void;
+}
+
+/** What a web listener asks of its owner. */
+export interface WebHandlers {
+  /** Answers a request; `undefined` to upgrade it to a WebSocket. */
+  request(request: WebRequest): WebReply | undefined;
+  /** A WebSocket has opened. */
+  open(peer: WebPeer): MessageHandlers;
+}
+
+/** A runtime's web listener: HTTP with WebSocket upgrades. */
+export interface WebRuntime {
+  /** Queues a task that runs once the runtime has polled its sockets (turns.ts). */
+  later(task: () => void): void;
+  /** Binds and serves; `handlers` answers every request and owns every WebSocket. */
+  listenWeb(options: WebListenOptions, handlers: WebHandlers): Promise<Listener>;
+}
+
 /** Queued writes count against this many bytes before `write` returns `false`, unless set. */
 export const HIGH_WATER_MARK = 64 * 1024;
 

@@ -7,13 +7,24 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect } from "../client.ts";
+import { Client, connect, webSocketStreams } from "../client.ts";
 import { serve } from "../server.ts";
 import { ROOT, Running, titled } from "./_helpers.ts";
 
 const skip = spawnSync("haproxy", ["-v"]).status === 0
   ? false
   : "haproxy is absent (Debian's haproxy package; .ci/run installs it)";
+
+/** A game of 1..10 on each client, each played to Correct; then each client closed. */
+async function playAll(clients: readonly Client[]): Promise<void> {
+  for (const [i, c] of clients.entries()) {
+    await using game = await c.session(1, 10, 1 + (i % 10));
+    let last;
+    for await (const n of game.requestNumbers(10)) last = await game.reportOutcome(n);
+    assert.equal(last, "Correct");
+  }
+  await Promise.all(clients.map((c) => c.close()));
+}
 
 /** A port free right now: bound on port 0, read back, released for HAProxy. */
 function freePort(): Promise<number> {
@@ -27,54 +38,77 @@ function freePort(): Promise<number> {
   });
 }
 
-test(titled("deploy/haproxy.cfg spreads games over two servers, every game played whole", skip), {
-  skip,
-  timeout: 60_000,
-}, async () => {
-  const reports = [0, 0];
-  await using one = await serve({ port: 0, log: () => reports[0]++ });
-  await using two = await serve({ port: 0, log: () => reports[1]++ });
-  const front = await freePort();
-  // One pass, whole ports only: replaced one after the other, a front port
-  // such as 43315 would itself be taken for the first server's 4331.
-  const ports: Record<string, number> = {
-    "4321": front,
-    "4331": one.addr.port,
-    "4332": two.addr.port,
-  };
-  const config = readFileSync(join(ROOT, "deploy", "haproxy.cfg"), "utf8")
-    .replace(/127\.0\.0\.1:(4321|4331|4332)(?!\d)/g, (_, port) => `127.0.0.1:${ports[port]}`);
-  const dir = mkdtempSync(join(tmpdir(), "warmer-colder-"));
-  try {
-    const file = join(dir, "haproxy.cfg");
-    writeFileSync(file, config);
-    const check = spawnSync("haproxy", ["-c", "-q", "-f", file], { encoding: "utf8" });
-    assert.equal(check.status, 0, `the config is invalid: ${check.stderr}${check.stdout}`);
-    await using proxy = new Running("haproxy", ["-db", "-f", file]);
-    // HAProxy says nothing when it listens: try until it answers, boundedly.
-    let client;
-    for (let attempt = 0; client === undefined; attempt++) {
-      try {
-        client = await connect({ port: front, timeout: 5_000 });
-      } catch (error) {
-        if (attempt > 50) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+test(
+  titled(
+    "deploy/haproxy.cfg spreads games over two servers, TCP and WebSocket, every game played whole",
+    skip,
+  ),
+  {
+    skip,
+    timeout: 60_000,
+  },
+  async () => {
+    const reports = [0, 0];
+    const web = { port: 0 };
+    await using one = await serve({ port: 0, web, log: () => reports[0]++ });
+    await using two = await serve({ port: 0, web, log: () => reports[1]++ });
+    const front = await freePort();
+    const webFront = await freePort();
+    // One pass, whole ports only: replaced one after the other, a front port
+    // such as 43315 would itself be taken for the first server's 4331.
+    const ports: Record<string, number> = {
+      "4321": front,
+      "4331": one.addr.port,
+      "4332": two.addr.port,
+      "8080": webFront,
+      "8081": one.web!.port,
+      "8082": two.web!.port,
+    };
+    const config = readFileSync(join(ROOT, "deploy", "haproxy.cfg"), "utf8")
+      .replace(
+        /127\.0\.0\.1:(4321|4331|4332|8080|8081|8082)(?!\d)/g,
+        (_, port) => `127.0.0.1:${ports[port]}`,
+      );
+    const dir = mkdtempSync(join(tmpdir(), "warmer-colder-"));
+    try {
+      const file = join(dir, "haproxy.cfg");
+      writeFileSync(file, config);
+      const check = spawnSync("haproxy", ["-c", "-q", "-f", file], { encoding: "utf8" });
+      assert.equal(check.status, 0, `the config is invalid: ${check.stderr}${check.stdout}`);
+      await using proxy = new Running("haproxy", ["-db", "-f", file]);
+      // HAProxy says nothing when it listens: try until it answers, boundedly.
+      let client;
+      for (let attempt = 0; client === undefined; attempt++) {
+        try {
+          client = await connect({ port: front, timeout: 5_000 });
+        } catch (error) {
+          if (attempt > 50) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
       }
+      await client.close();
+      const clients = await Promise.all(
+        Array.from({ length: 20 }, () => connect({ port: front, timeout: 5_000 })),
+      );
+      await playAll(clients);
+      assert.ok(reports[0] > 0 && reports[1] > 0, `reports per server: ${reports}`);
+      // The web front: the page, then games over WebSocket on both servers.
+      const page = await fetch(`http://127.0.0.1:${webFront}/`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<html/);
+      const before = [...reports];
+      const players = Array.from(
+        { length: 20 },
+        () => new Client(webSocketStreams(new WebSocket(`ws://127.0.0.1:${webFront}/ws`))),
+      );
+      await playAll(players);
+      assert.ok(
+        reports[0] > before[0] && reports[1] > before[1],
+        `WebSocket reports per server: ${reports[0] - before[0]}, ${reports[1] - before[1]}`,
+      );
+      void proxy;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    await client.close();
-    const clients = await Promise.all(
-      Array.from({ length: 20 }, () => connect({ port: front, timeout: 5_000 })),
-    );
-    for (const [i, c] of clients.entries()) {
-      await using game = await c.session(1, 10, 1 + (i % 10));
-      let last;
-      for await (const n of game.requestNumbers(10)) last = await game.reportOutcome(n);
-      assert.equal(last, "Correct");
-    }
-    await Promise.all(clients.map((c) => c.close()));
-    assert.ok(reports[0] > 0 && reports[1] > 0, `reports per server: ${reports}`);
-    void proxy;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);

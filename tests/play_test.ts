@@ -2,7 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { Candidates, parseAnswer, play } from "../_cli/play.ts";
+import { play } from "../_cli/play.ts";
+import { Candidates, parseAnswer } from "../_play/answers.ts";
 import { decisionWord, MESSAGES, type Messages, useColour } from "../_cli/messages.ts";
 import { Client } from "../client.ts";
 import {

@@ -1,0 +1,83 @@
+/**
+ * Deno's web listener (`Deno.serve`, `Deno.upgradeWebSocket`) behind the
+ * web adapter interface.
+ *
+ * @module
+ */
+
+import type { WebPeer, WebRequest, WebRuntime } from "./types.ts";
+import { later } from "./deno.ts";
+
+/** What the router reads of a request. */
+function webRequest(request: Request): WebRequest {
+  const headers = request.headers;
+  return {
+    method: request.method,
+    path: new URL(request.url).pathname,
+    origin: headers.get("origin"),
+    host: headers.get("host"),
+    upgrade: headers.get("upgrade")?.toLowerCase() === "websocket",
+  };
+}
+
+/** Deno's web adapter. */
+export const runtime: WebRuntime = {
+  later,
+  listenWeb(options, handlers) {
+    const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
+    // Deno's shutdown() closes the WebSockets too (1001), before their
+    // owners could say why: it waits until they have closed, and meanwhile
+    // new requests are refused.
+    let sockets = 0;
+    let closing = false;
+    const shutdown = () => void server.shutdown();
+    const server = Deno.serve({
+      hostname: options.hostname,
+      port: options.port,
+      reusePort: options.reusePort,
+      ...options.tls,
+      onListen: (addr) => resolve(addr as Deno.NetAddr),
+      onError: () => new Response("Internal error\n", { status: 500 }),
+    }, (request) => {
+      if (closing) return new Response("Shutting down\n", { status: 503 });
+      const reply = handlers.request(webRequest(request));
+      if (reply !== undefined) {
+        return new Response(reply.body === "" ? null : reply.body, reply);
+      }
+      const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
+      sockets++;
+      socket.addEventListener("close", () => {
+        if (--sockets === 0 && closing) shutdown();
+      }, { once: true });
+      socket.addEventListener("open", () => {
+        const peer: WebPeer = {
+          send: (text) => socket.send(text),
+          get bufferedAmount() {
+            return socket.bufferedAmount;
+          },
+          close: (code, reason) => socket.close(code, reason),
+          // Deno's WebSocket has no way to drop its connection.
+          terminate: (code, reason) => socket.close(code, reason),
+        };
+        const owner = handlers.open(peer);
+        socket.addEventListener("message", (event) => {
+          const data = event.data;
+          if (typeof data === "string") owner.message(data, false);
+          else owner.message(new Uint8Array(data as ArrayBuffer), true);
+        });
+        socket.addEventListener("close", () => owner.close(), { once: true });
+      }, { once: true });
+      // Deno reports a failed socket as an error event, then its close.
+      socket.addEventListener("error", () => {});
+      return response;
+    });
+    return promise.then((addr) => ({
+      hostname: addr.hostname,
+      port: addr.port,
+      close: () => {
+        closing = true;
+        if (sockets === 0) shutdown();
+      },
+    }));
+  },
+};
