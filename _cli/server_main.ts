@@ -179,7 +179,7 @@ async function serverMain(args: string[]): Promise<number> {
   }
   // Not translated: scripts and tests read this line for the port.
   stdout.line(`Listening on ${server.addr.hostname}:${server.addr.port}`);
-  if (server.web) {
+  if (server.web && !flags.worker) {
     const scheme = tls ? "https" : "http";
     stdout.line(`Web page on ${scheme}://${hostPort(server.web.hostname, server.web.port)}/`);
   }

@@ -11,6 +11,7 @@ import {
   serverReports,
 } from "./_helpers.ts";
 import { serve } from "../server.ts";
+import { Client, webSocketStreams } from "../client.ts";
 
 function program(file: string, ...args: string[]) {
   const [command, full] = runtimeCommand(file, args);
@@ -40,6 +41,25 @@ describe(`the programs on ${RUNTIME}`, () => {
     assert.equal(client.code, 0, client.stderr);
     assert.equal(await server.stop(), 0);
     assert.deepEqual(serverReports(server.lines), []);
+  });
+
+  test("server.ts --web serves the page and a game over WebSocket; --web-origin wants --web", async () => {
+    const [command, args] = runtimeCommand("server.ts", ["--port", "0", "--web", "0", "--quiet"]);
+    await using server = new Running(command, args);
+    await server.port();
+    const [, url] = await server.waitFor(/^Web page on (http:\/\/127\.0\.0\.1:\d+\/)$/);
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/);
+    const streams = webSocketStreams(new WebSocket(url.replace("http:", "ws:") + "ws"));
+    await using client = new Client(streams);
+    await using game = await client.session(3, 3, 3);
+    for await (const n of game.requestNumbers(1)) {
+      assert.equal(await game.reportOutcome(n), "Correct");
+    }
+    const lonely = await program("server.ts", "--web-origin", "https://example.com");
+    assert.equal(lonely.code, 2, lonely.stderr);
+    assert.match(lonely.stderr, /--web-origin goes with --web PORT/);
   });
 
   test("client.ts plays chosen games: range, secret, count and games from flags", async () => {
