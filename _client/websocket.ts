@@ -23,6 +23,12 @@ function closedError(event: CloseEvent): Error {
  * message, or a close other than a normal one (1000, 1001 or 1005), errors
  * the readable side; a normal close ends it.
  *
+ * A round trip is two messages (a `REPORT`, then the next `NUMBER`), sent
+ * at once: browsers, Node and Bun send them at once too, but Deno's
+ * WebSocket client leaves Nagle's algorithm on, so there the second waits
+ * for the server's delayed acknowledgement, about 40 ms a round trip. Play
+ * from Deno with `connect()` over TCP.
+ *
  * @param socket The WebSocket, as `new WebSocket(url)` returned it.
  * @returns Its lines as a byte stream pair.
  *
