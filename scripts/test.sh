@@ -16,7 +16,7 @@ step() {
 
 step "deno fmt --check" "$bin/deno" fmt --check
 step "deno lint" "$bin/deno" lint
-step "deno check" "$bin/deno" check mod.ts _cli/ tests/ bench/
+step "deno check" "$bin/deno" check mod.ts _cli/ tests/ bench/ scripts/ _web/page/main.ts
 step "deno doc --lint" "$bin/deno" doc --lint mod.ts server.ts client.ts protocol.ts
 step "deno publish --dry-run" "$bin/deno" publish --dry-run --allow-dirty
 # Deno as the servers need it (_cli/child.ts's DENO_ENV; tests/child_test.ts checks this line).
