@@ -1,6 +1,10 @@
 /**
  * Deno's web listener (`Deno.serve`, `Deno.upgradeWebSocket`) behind the
- * web adapter interface.
+ * web adapter interface. `requestTimeout` is not applied: `Deno.serve` has
+ * no deadline for a request's head nor for a connection that sends nothing
+ * (denoland/deno#3515, open), so such a peer keeps its connection until it
+ * leaves. Deno also checks a text message's UTF-8 itself, and drops the
+ * connection without a close frame, before the owner could answer it.
  *
  * @module
  */
