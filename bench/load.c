@@ -25,6 +25,16 @@
  * defaults (TLS 1.3 here), SNI `localhost`, and no certificate check: it
  * measures the server, whose every reply is still checked.
  *
+ * WebSocket (--websocket 1, any mode, with --tls too: wss): on a web port
+ * (server.ts --web), each connection first sends `GET /ws` with the upgrade's
+ * headers (no Origin, as a program's request) and waits for a `HTTP/1.1 101`
+ * head with the Sec-WebSocket-Accept of its fixed key; any other answer is a
+ * socket error, sampled, and the connection is closed. Then it plays as over
+ * TCP: each line of a write goes as one masked text frame (FIN, opcode 1, a
+ * zero mask key, so the payload goes as is), all in the same write; the
+ * server's frames are decoded into `payload\n` for the same line handling
+ * (fragments joined, pings answered); a close frame ends the connection.
+ *
  * While replies are due it polls for up to --spin µs before sleeping, yielding
  * the CPU between polls: on this benchmark's 2-core VM, waking a sleeping
  * generator cost the server a tenth of its CPU (5-8% fewer round trips).
@@ -49,6 +59,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -69,10 +80,14 @@
 #define SECOND 1000000000LL
 
 enum { THROUGHPUT, IDLE, BURST };
-enum { PORT, CONNECTIONS, DURATION, WARMUP, IDLE_N, BURST_N, HOLD, SPIN, TLS, RECONNECT, OPTIONS };
-static const char *OPTION[OPTIONS] = {"port", "connections", "duration", "warmup", "idle",
-                                      "burst", "hold",       "spin",     "tls",    "reconnect"};
-static double opt[OPTIONS] = {-1, 50, 5, 1, 0, 0, 120, 20, 0, 0};
+enum {
+  PORT, CONNECTIONS, DURATION, WARMUP, IDLE_N, BURST_N, HOLD, SPIN, TLS, RECONNECT, WEBSOCKET,
+  OPTIONS
+};
+static const char *OPTION[OPTIONS] = {"port", "connections", "duration", "warmup",
+                                      "idle", "burst",       "hold",     "spin",
+                                      "tls",  "reconnect",   "websocket"};
+static double opt[OPTIONS] = {-1, 50, 5, 1, 0, 0, 120, 20, 0, 0, 0};
 static const char *host = "127.0.0.1";
 enum { NOT_INTEGER, ERROR_REPLY, OUT_OF_RANGE, REPEATED, UNSOLICITED, KINDS };
 static const char *KIND[KINDS] = {"notInteger", "errorReply", "outOfRange", "repeated",
@@ -80,16 +95,27 @@ static const char *KIND[KINDS] = {"notInteger", "errorReply", "outOfRange", "rep
 enum { WARMER, COLDER, UNSURE, CORRECT };
 static const char *DECISION[4] = {"Warmer", "Colder", "Unsure", "Correct"};
 
+/* The server's frame being read, with --websocket: its stage, header and payload left. */
+enum { FRAME_START, FRAME_LENGTH, FRAME_EXTENDED, FRAME_MASK, FRAME_PAYLOAD };
+struct frame {
+  uint8_t stage, opcode, extended, have, n_control, mask[4];
+  bool fin, masked;
+  uint64_t left;
+  uint8_t control[125]; /* a ping's payload, for its pong */
+};
+
 struct conn {
   int fd;
-  enum { CONNECTING, HANDSHAKING, OPEN, CLOSED } state;
+  enum { CONNECTING, HANDSHAKING, UPGRADING, OPEN, CLOSED } state;
   bool replied, awaiting, reopened;
+  bool status_read, accepted; /* of the upgrade's response head, with --websocket */
   void *ssl; /* an SSL *, with --tls */
   int n_guesses;
   double secret, previous, guesses[ROUNDS];
   int64_t sent;
   size_t length;
   uint8_t line[LINE];
+  struct frame frame;
 };
 
 static int mode, ep, family, upper = 100;
@@ -103,7 +129,10 @@ static uint64_t round_trips, games, violations[KINDS], socket_errors, closed_ear
 static double counts[BUCKETS], max_us;
 static char samples[SAMPLES][SAMPLE_TEXT], errors[SAMPLES][SAMPLE_TEXT];
 static int n_samples, n_errors;
-static char open_msg[32], restart_msg[48], next_msg[4][32], end_msg[4][64];
+static char open_msg[32], restart_msg[48], next_msg[4][32], end_msg[4][64], upgrade_msg[512];
+/* RFC 6455's sample key, and the Sec-WebSocket-Accept a server must answer it with. */
+static const char WS_KEY[] = "dGhlIHNhbXBsZSBub25jZQ==";
+static const char WS_ACCEPT[] = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 static uint8_t buffer[64 * 1024];
 #ifdef LOAD_TLS
 static SSL_CTX *tls_context;
@@ -148,10 +177,9 @@ static void add_sample(char (*list)[SAMPLE_TEXT], int *n, const char *format, ..
   va_end(args);
 }
 
-/* Counts a violation; samples the line, quoted, with \" \\ and \xNN escapes. */
-static void violation(int kind, const uint8_t *line, size_t n) {
-  violations[kind]++;
-  char text[4 * LINE + 1], *p = text;
+/* A line (its first LINE bytes) as a sample's text: \" \\ and \xNN escapes. */
+static char *escape(char text[4 * LINE + 1], const uint8_t *line, size_t n) {
+  char *p = text;
   for (size_t i = 0; i < n && i < LINE; i++) {
     uint8_t b = line[i];
     if (b == '"' || b == '\\') *p++ = '\\', *p++ = (char)b;
@@ -159,7 +187,14 @@ static void violation(int kind, const uint8_t *line, size_t n) {
     else *p++ = (char)b;
   }
   *p = 0;
-  add_sample(samples, &n_samples, "%s: \"%s\"", KIND[kind], text);
+  return text;
+}
+
+/* Counts a violation; samples the line, quoted. */
+static void violation(int kind, const uint8_t *line, size_t n) {
+  violations[kind]++;
+  char text[4 * LINE + 1];
+  add_sample(samples, &n_samples, "%s: \"%s\"", KIND[kind], escape(text, line, n));
 }
 
 /* An honest client's report: 0 is Correct; no previous (-1) or equal is Unsure. */
@@ -193,11 +228,30 @@ static void new_game(struct conn *c) {
 
 /* ------------------------------------------------------------------ sockets */
 
+/* Whether the connection is up: upgrading to a WebSocket, or playing. */
+static bool is_open(const struct conn *c) { return c->state == UPGRADING || c->state == OPEN; }
+
+/*
+ * With --websocket, a masked close frame (1000, normal), unchecked: before
+ * closing an open connection that is still sound, or answering the server's.
+ */
+static void say_goodbye(struct conn *c) {
+  static const uint8_t CLOSE_FRAME[] = {0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8};
+  if (opt[WEBSOCKET] == 0 || c->state != OPEN) return;
+#ifdef LOAD_TLS
+  if (c->ssl) {
+    if (SSL_write(c->ssl, CLOSE_FRAME, sizeof CLOSE_FRAME) <= 0) ERR_clear_error();
+    return;
+  }
+#endif
+  if (send(c->fd, CLOSE_FRAME, sizeof CLOSE_FRAME, MSG_NOSIGNAL) < 0) return;
+}
+
 /* Closes the socket (a TLS one with its close_notify, once open), whatever its state. */
 static void close_conn(struct conn *c) {
   if (c->state == CONNECTING) inflight--;
 #ifdef LOAD_TLS
-  if (c->ssl && c->state == OPEN) SSL_shutdown(c->ssl);
+  if (c->ssl && is_open(c)) SSL_shutdown(c->ssl);
   SSL_free(c->ssl);
 #endif
   c->ssl = NULL;
@@ -239,18 +293,38 @@ static int tls_failed(struct conn *c, const char *what, int result) {
 #endif
 
 /* One write; a short one (the server reads nothing yet replies) ends the connection. */
-static void send_text(struct conn *c, const char *text) {
-  size_t n = strlen(text);
+static void send_bytes(struct conn *c, const void *data, size_t n) {
 #ifdef LOAD_TLS
   if (c->ssl) {
     errno = 0;
-    int w = SSL_write(c->ssl, text, (int)n);
+    int w = SSL_write(c->ssl, data, (int)n);
     if (w <= 0 && tls_failed(c, "tls write", w) == EAGAIN) fail(c, "tls write", EAGAIN);
     return;
   }
 #endif
-  ssize_t w = send(c->fd, text, n, MSG_NOSIGNAL);
+  ssize_t w = send(c->fd, data, n, MSG_NOSIGNAL);
   if (w != (ssize_t)n) fail(c, "write", w < 0 ? errno : EAGAIN);
+}
+
+/*
+ * One write of protocol lines: as they are, or with --websocket each line a
+ * masked text frame, its mask key zero (the lines are ours: under 126 bytes).
+ */
+static void send_text(struct conn *c, const char *text) {
+  if (opt[WEBSOCKET] == 0) {
+    send_bytes(c, text, strlen(text));
+    return;
+  }
+  uint8_t frames[256];
+  size_t n = 0;
+  for (const char *line = text, *end; (end = strchr(line, '\n')) != NULL; line = end + 1) {
+    size_t length = (size_t)(end - line);
+    uint8_t head[6] = {0x81, (uint8_t)(0x80 | length), 0, 0, 0, 0};
+    memcpy(frames + n, head, sizeof head);
+    memcpy(frames + n + sizeof head, line, length);
+    n += sizeof head + length;
+  }
+  send_bytes(c, frames, n);
 }
 
 static void open_conn(struct conn *c);
@@ -294,8 +368,120 @@ static void on_line(struct conn *c, int64_t now) {
     }
   }
   if (mode != THROUGHPUT) c->awaiting = false; /* one round trip only */
-  else if (opt[RECONNECT] > 0) close_conn(c), c->reopened = true, open_conn(c);
+  else if (opt[RECONNECT] > 0) say_goodbye(c), close_conn(c), c->reopened = true, open_conn(c);
   else c->sent = now, send_text(c, next);
+}
+
+/* One byte of the replies: a line's end, or a byte of it (its first LINE bytes are kept). */
+static void line_byte(struct conn *c, uint8_t b, int64_t now) {
+  if (b == '\n') on_line(c, now);
+  else if (c->length++ < LINE) c->line[c->length - 1] = b;
+}
+
+/* A frame read whole: a data frame's last ends its line, a ping is answered, a close closes. */
+static void frame_end(struct conn *c, int64_t now) {
+  struct frame *f = &c->frame;
+  f->stage = FRAME_START;
+  if (f->opcode == 8) {
+    say_goodbye(c);
+    drop(c);
+  } else if (f->opcode == 9) {
+    uint8_t pong[6 + sizeof f->control] = {0x8a, (uint8_t)(0x80 | f->n_control), 0, 0, 0, 0};
+    memcpy(pong + 6, f->control, f->n_control);
+    send_bytes(c, pong, 6 + (size_t)f->n_control);
+  } else if (f->opcode < 8 && f->fin) {
+    line_byte(c, '\n', now);
+  }
+}
+
+/*
+ * One byte of the server's frames (RFC 6455 5.2): a data frame's payload goes
+ * to the lines (a message is a line: its end is the line's), a control
+ * frame's is kept for its pong. A server's frame is unmasked, but a mask
+ * would be applied.
+ */
+static void frame_byte(struct conn *c, uint8_t b, int64_t now) {
+  struct frame *f = &c->frame;
+  switch (f->stage) {
+  case FRAME_START:
+    f->fin = b >> 7, f->opcode = b & 0x0f, f->stage = FRAME_LENGTH;
+    return;
+  case FRAME_LENGTH:
+    f->masked = b >> 7, f->left = b & 0x7f, f->have = 0, f->n_control = 0;
+    memset(f->mask, 0, sizeof f->mask);
+    f->extended = f->left == 126 ? 2 : f->left == 127 ? 8 : 0;
+    if (f->extended) f->left = 0;
+    break;
+  case FRAME_EXTENDED:
+    f->left = f->left << 8 | b;
+    if (++f->have < f->extended) return;
+    f->have = 0;
+    break;
+  case FRAME_MASK:
+    f->mask[f->have++] = b;
+    if (f->have < sizeof f->mask) return;
+    f->have = 0;
+    break;
+  default: /* FRAME_PAYLOAD */
+    b ^= f->mask[f->have++ & 3];
+    if (f->opcode < 8) line_byte(c, b, now);
+    else if (f->n_control < sizeof f->control) f->control[f->n_control++] = b;
+    if (c->state == OPEN && --f->left == 0) frame_end(c, now);
+    return;
+  }
+  /* The header's next part: the extended length, the mask key, then the payload. */
+  f->stage = f->stage < FRAME_EXTENDED && f->extended ? FRAME_EXTENDED
+           : f->stage < FRAME_MASK && f->masked       ? FRAME_MASK
+                                                      : FRAME_PAYLOAD;
+  if (f->stage == FRAME_PAYLOAD && f->left == 0) frame_end(c, now);
+}
+
+/* The connection is ready for games: the first write. */
+static void start_games(struct conn *c) {
+  c->state = OPEN;
+  c->length = 0;
+  new_game(c);
+  if (opt[RECONNECT] == 0) c->sent = now_ns(); /* else timed from the connect */
+  send_text(c, open_msg);
+}
+
+/* An upgrade refused or not understood: a socket error, sampled, and the connection closed. */
+static void upgrade_failed(struct conn *c, const char *why, const uint8_t *line, size_t n) {
+  char text[4 * LINE + 1];
+  socket_errors++;
+  add_sample(errors, &n_errors, "websocket upgrade: %s\"%s\"", why, escape(text, line, n));
+  drop(c);
+}
+
+/*
+ * One byte of the upgrade's response head, read line by line into c->line:
+ * the status line must be `HTTP/1.1 101`, a header must accept our key, and
+ * an empty line ends it. Then the games start.
+ */
+static void head_byte(struct conn *c, uint8_t b) {
+  if (b != '\n') {
+    if (c->length++ < LINE) c->line[c->length - 1] = b;
+    return;
+  }
+  size_t n = c->length < LINE ? c->length : LINE;
+  c->length = 0;
+  if (n > 0 && c->line[n - 1] == '\r') n--;
+  const char *name = "sec-websocket-accept:";
+  size_t skip = strlen(name);
+  if (!c->status_read) {
+    c->status_read = true;
+    bool switching = n >= 12 && memcmp(c->line, "HTTP/1.1 101", 12) == 0 &&
+                     (n == 12 || c->line[12] == ' ');
+    if (!switching) upgrade_failed(c, "", c->line, n);
+  } else if (n >= skip && strncasecmp((const char *)c->line, name, skip) == 0) {
+    while (skip < n && (c->line[skip] == ' ' || c->line[skip] == '\t')) skip++;
+    c->accepted = n - skip == strlen(WS_ACCEPT) && memcmp(c->line + skip, WS_ACCEPT, n - skip) == 0;
+  } else if (n == 0 && !c->accepted) {
+    upgrade_failed(c, "101 without our key's Sec-WebSocket-Accept ", (const uint8_t *)WS_ACCEPT,
+                   strlen(WS_ACCEPT));
+  } else if (n == 0) {
+    start_games(c);
+  }
 }
 
 /* Reads what the socket has (decrypted, with --tls): > 0 bytes, or 0 with the socket dealt with. */
@@ -317,31 +503,36 @@ static ssize_t receive(struct conn *c) {
 /* Whether OpenSSL holds bytes read ahead that no epoll event will announce again. */
 static bool has_pending(struct conn *c) {
 #ifdef LOAD_TLS
-  return c->ssl && c->state == OPEN && SSL_has_pending(c->ssl);
+  return c->ssl && is_open(c) && SSL_has_pending(c->ssl);
 #else
   (void)c;
   return false;
 #endif
 }
 
+/* Reads the replies: the upgrade's head first, with --websocket, then lines (in frames). */
 static void on_readable(struct conn *c) {
   do {
     ssize_t n = receive(c);
     int64_t now = n > 0 ? now_ns() : 0;
-    for (ssize_t i = 0; i < n && c->state == OPEN; i++) {
-      if (buffer[i] == '\n') on_line(c, now);
-      else if (c->length++ < LINE) c->line[c->length - 1] = buffer[i];
+    for (ssize_t i = 0; i < n && is_open(c); i++) {
+      if (c->state == UPGRADING) head_byte(c, buffer[i]);
+      else if (opt[WEBSOCKET] > 0) frame_byte(c, buffer[i], now);
+      else line_byte(c, buffer[i], now);
     }
   } while (has_pending(c));
 }
 
+/* Connected (and with --tls, the handshake made): upgrade to a WebSocket, or start the games. */
 static void on_open(struct conn *c) {
-  c->state = OPEN;
-  new_game(c);
-  if (opt[RECONNECT] == 0) c->sent = now_ns(); /* else timed from the connect */
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
   epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-  send_text(c, open_msg);
+  if (opt[WEBSOCKET] == 0) {
+    start_games(c);
+    return;
+  }
+  c->state = UPGRADING;
+  send_bytes(c, upgrade_msg, strlen(upgrade_msg));
 }
 
 #ifdef LOAD_TLS
@@ -366,6 +557,8 @@ static void open_conn(struct conn *c) {
   c->awaiting = opt[RECONNECT] > 0; /* a stalled reconnection counts in p99 */
   c->sent = now_ns();
   c->length = 0;
+  c->status_read = c->accepted = false;
+  memset(&c->frame, 0, sizeof c->frame);
   inflight++;
   int one = 1;
   c->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -409,7 +602,7 @@ static void on_connected(struct conn *c) {
 
 /* One event, for the state the connection was in (a reply may close and reopen it). */
 static void on_event(struct conn *c) {
-  if (c->state == OPEN) on_readable(c);
+  if (is_open(c)) on_readable(c);
 #ifdef LOAD_TLS
   else if (c->state == HANDSHAKING) handshake(c);
 #endif
@@ -528,7 +721,12 @@ static const char HELP[] =
 #ifdef LOAD_TLS
   "  --tls 1                   speak TLS (OpenSSL's defaults, no certificate check)\n"
 #endif
-  ;
+  "  --websocket 1             (any mode) play over WebSocket on a web port (server.ts --web):\n"
+  "                            GET /ws, then a line a masked text frame"
+#ifdef LOAD_TLS
+  "; with --tls 1, wss"
+#endif
+  "\n";
 
 int main(int argc, char **argv) {
   for (int i = 1; i < argc; i += 2) {
@@ -572,6 +770,15 @@ int main(int argc, char **argv) {
   struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *list;
   char port[16];
   snprintf(port, sizeof port, "%.0f", opt[PORT]);
+  const char *bracket = strchr(host, ':') ? "[" : "", *closing = *bracket ? "]" : "";
+  int length = snprintf(upgrade_msg, sizeof upgrade_msg,
+                        "GET /ws HTTP/1.1\r\nHost: %s%s%s:%s\r\nUpgrade: websocket\r\n"
+                        "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                        "Sec-WebSocket-Version: 13\r\n\r\n",
+                        bracket, host, closing, port, WS_KEY);
+  if (length < 0 || (size_t)length >= sizeof upgrade_msg) {
+    return fprintf(stderr, "load: host name too long: %s\n", host), 2;
+  }
   int r = getaddrinfo(host, port, &hints, &list);
   if (r != 0) return fprintf(stderr, "load: %s: %s\n", host, gai_strerror(r)), 1;
   memcpy(&address, list->ai_addr, list->ai_addrlen);

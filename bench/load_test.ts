@@ -2,7 +2,8 @@
  * Tests of the benchmark: the C load generator (bench/load.c, built with `cc`;
  * skipped without one) in its three modes against tiny in-test servers, honest,
  * stalling and wrong, and against the bare server, in plaintext and over TLS
- * (with certificates from `openssl`; skipped without it); the C ceiling; the runner
+ * (with certificates from `openssl`; skipped without it); over WebSocket against
+ * a tiny WebSocket server and our server's web port; the C ceiling; the runner
  * without a compiler; the histograms' percentiles; the chart. Runs under
  * `node --test`, `deno test -A` and `bun test`.
  *
@@ -10,12 +11,14 @@
  */
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { type AddressInfo, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ROOT, run, Running, RUNTIME, runtimeCommand, titled } from "../tests/_helpers.ts";
 import { makeCertificates, opensslSkip } from "../tests/_tls.ts";
+import { serve } from "../server.ts";
 import { buildC } from "./build_c.ts";
 import { chart } from "./chart.ts";
 import { flood } from "./flood.ts";
@@ -347,6 +350,221 @@ test(
         .finally(() => plain.close());
       assert.deepEqual([result.connected, result.roundTrips, result.socketErrors], [3, 0, 3]);
       assert.match(result.errorSamples[0], /^tls handshake /);
+    } finally {
+      certificates.remove();
+    }
+  },
+);
+
+// ------------------------------------------------ the C generator over WebSocket
+
+/** The `Sec-WebSocket-Accept` that answers a key (RFC 6455, 4.2.2). */
+const acceptOf = (key: string) =>
+  createHash("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+
+/** A 101 that accepts the key, as a WebSocket server answers. */
+const switching = (key: string) =>
+  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+  `Sec-WebSocket-Accept: ${acceptOf(key)}\r\n\r\n`;
+
+/**
+ * A server's frame: FIN (unless `fin` is false) and `opcode`, the payload's
+ * length in the 7-, 16- or 64-bit form (`width`), masked with `mask` if given.
+ */
+function frame(
+  payload: string | Uint8Array,
+  { opcode = 1, fin = true, width = 7, mask }: {
+    opcode?: number;
+    fin?: boolean;
+    width?: 7 | 16 | 64;
+    mask?: number[];
+  } = {},
+): Buffer {
+  const data = Buffer.from(payload);
+  const bit = mask ? 0x80 : 0;
+  const length = width === 7
+    ? [bit | data.length]
+    : width === 16
+    ? [bit | 126, data.length >> 8, data.length & 255]
+    : [bit | 127, 0, 0, 0, 0, 0, 0, data.length >> 8, data.length & 255];
+  const body = mask ? data.map((b, i) => b ^ mask[i % 4]) : data;
+  return Buffer.concat([
+    Buffer.from([(fin ? 0x80 : 0) | opcode, ...length, ...(mask ?? [])]),
+    body,
+  ]);
+}
+
+/**
+ * A WebSocket server of the generator's kind, one game per connection as
+ * `honest()` plays it: answers the upgrade with `head(key)`, reads the
+ * generator's frames (each must be masked: a text frame is a line), and
+ * sends the connection's `i`-th reply line as the frames `reply(line, i)`.
+ * Keeps what it saw: the upgrade requests' lines, frames that broke the
+ * rules, the pongs that echoed its `hi` pings, and the close frames.
+ */
+async function tinyWebSocket(
+  reply: (line: string, i: number) => Buffer[],
+  head: (key: string) => string = switching,
+) {
+  const seen = { requests: [] as string[][], wrong: [] as string[], pongs: 0, closes: 0 };
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket.setNoDelay(true));
+    const state: State = { numbers: 0, lower: 0, upper: -1, game: [] };
+    let input = Buffer.alloc(0), upgraded = false, replies = 0;
+    socket.on("data", (chunk: Buffer) => {
+      input = Buffer.concat([input, chunk]);
+      if (!upgraded) {
+        const end = input.indexOf("\r\n\r\n");
+        if (end === -1) return;
+        const lines = input.subarray(0, end).toString("latin1").split("\r\n");
+        seen.requests.push(lines);
+        const key = /^sec-websocket-key: *(.*)$/im.exec(lines.join("\n"))?.[1] ?? "";
+        socket.write(head(key));
+        [input, upgraded] = [input.subarray(end + 4), true];
+      }
+      const out: Buffer[] = [];
+      while (input.length >= 6 && input.length >= 6 + (input[1] & 0x7f)) {
+        const [b0, b1] = input;
+        const n = b1 & 0x7f; // the generator's lines are short: a 7-bit length
+        const payload = input.subarray(6, 6 + n).map((b, i) => b ^ input[2 + (i % 4)]);
+        input = input.subarray(6 + n);
+        const text = Buffer.from(payload).toString("latin1");
+        if (!(b1 & 0x80) || n > 125) seen.wrong.push(`unmasked or long: ${b0} ${b1}`);
+        else if (b0 === 0x8a && text === "hi") seen.pongs++;
+        else if (b0 === 0x88) seen.closes++;
+        else if (b0 !== 0x81 || text.includes("\n")) seen.wrong.push(`${b0}: ${text}`);
+        else {
+          for (const line of honest(text, state).split("\n").filter(Boolean)) {
+            out.push(...reply(line, replies++));
+          }
+        }
+      }
+      if (out.length > 0) socket.write(Buffer.concat(out));
+    });
+    socket.on("error", () => {}).on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1" }, resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen,
+    [Symbol.asyncDispose]: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const ws = ["--websocket", "1"];
+
+cTest(
+  "the C generator upgrades to a WebSocket and reads every framing of a reply as a line",
+  async () => {
+    const ping = frame("hi", { opcode: 9 });
+    // Fragments (a ping between them), a ping first, 16- and 64-bit lengths, a mask.
+    const framings = [
+      (n: string) => [frame(n)],
+      (n: string) => [frame(n.slice(0, 1), { fin: false }), ping, frame(n.slice(1), { opcode: 0 })],
+      (n: string) => [ping, frame(n)],
+      (n: string) => [frame(n, { width: 16 })],
+      (n: string) => [frame(n, { width: 64 })],
+      (n: string) => [frame(n, { mask: [1, 2, 3, 0x80] })],
+    ];
+    await using server = await tinyWebSocket((n, i) => framings[i % framings.length](n));
+    const [, result] = await load(server.port, ["--connections", "5", ...ws, ...quick]);
+    assert.deepEqual([result.connected, result.answered], [5, 5]);
+    assert.ok(result.roundTrips > 50 && result.games > 0, JSON.stringify(result).slice(0, 300));
+    assert.equal(result.violations.total, 0, JSON.stringify(result.violations));
+    assert.equal(result.socketErrors + result.closedEarly, 0, JSON.stringify(result.errorSamples));
+    assert.deepEqual(server.seen.wrong, []);
+    assert.ok(server.seen.pongs > 0, "pings are answered");
+    const [request, ...headers] = server.seen.requests[0];
+    assert.equal(request, "GET /ws HTTP/1.1");
+    const named: Record<string, string> = Object.fromEntries(
+      headers.map((
+        h,
+      ) => [h.slice(0, h.indexOf(":")).toLowerCase(), h.slice(h.indexOf(":") + 1).trim()]),
+    );
+    assert.equal(named.host, `127.0.0.1:${server.port}`);
+    assert.deepEqual([named.upgrade, named.connection.toLowerCase()], ["websocket", "upgrade"]);
+    assert.equal(named["sec-websocket-version"], "13");
+    assert.equal(Buffer.from(named["sec-websocket-key"], "base64").length, 16);
+    assert.equal(named.origin, undefined, "a program's request: no Origin");
+  },
+);
+
+cTest(
+  "the C generator counts a refused upgrade as a socket error, and a close frame as closed early",
+  async () => {
+    const head = (status: string) => () => `HTTP/1.1 ${status}\r\ncontent-length: 0\r\n\r\n`;
+    const refusals = [
+      [head("403 Forbidden"), /^websocket upgrade: "HTTP\/1\.1 403 Forbidden"$/],
+      [head("101 Switching Protocols"), /^websocket upgrade: 101 without our key's/],
+      [(key: string) => switching(`${key}x`), /^websocket upgrade: 101 without our key's/],
+    ] as const;
+    for (const [answer, sample] of refusals) {
+      await using server = await tinyWebSocket((n) => [frame(n)], answer);
+      const [, r] = await load(server.port, ["--connections", "3", ...ws, ...quick]);
+      assert.deepEqual([r.connected, r.roundTrips, r.socketErrors, r.closedEarly], [3, 0, 3, 3]);
+      assert.match(r.errorSamples[0], sample);
+    }
+    // A close frame in place of the first reply: closed early, the close answered, no error.
+    await using closing = await tinyWebSocket(() => [frame("\x03\xe8", { opcode: 8 })]);
+    const [, r] = await load(closing.port, ["--connections", "3", ...ws, ...quick]);
+    assert.deepEqual([r.connected, r.roundTrips, r.socketErrors, r.closedEarly], [3, 0, 0, 3]);
+    assert.equal(r.violations.total, 0);
+    assert.equal(closing.seen.closes, 3);
+  },
+);
+
+cTest(
+  `the C generator plays WebSocket games on our server's web port on ${RUNTIME}, ` +
+    "and fails cleanly on its TCP port",
+  async () => {
+    await using server = await serve({ port: 0, web: { port: 0 }, quiet: true });
+    const [, result] = await load(server.web!.port, ["--connections", "30", ...ws, ...quick]);
+    assert.deepEqual([result.connected, result.answered], [30, 30]);
+    assert.ok(result.roundTrips > 0 && result.games > 0, JSON.stringify(result).slice(0, 300));
+    assert.equal(result.violations.total, 0, JSON.stringify(result.violations));
+    assert.equal(result.socketErrors + result.closedEarly, 0, JSON.stringify(result.errorSamples));
+    // The TCP port reads the upgrade's lines as commands: its ERROR line is no 101.
+    const [, tcp] = await load(server.addr.port, ["--connections", "3", ...ws, ...quick]);
+    assert.deepEqual([tcp.connected, tcp.roundTrips, tcp.socketErrors, tcp.closedEarly], [
+      3,
+      0,
+      3,
+      3,
+    ]);
+    assert.match(tcp.errorSamples[0], /^websocket upgrade: "ERROR unknown-command /);
+  },
+);
+
+test(
+  titled(`the C generator plays wss games on our server's https web port on ${RUNTIME}`, skipTls),
+  { skip: skipTls, timeout: 60_000 },
+  async () => {
+    const certificates = await makeCertificates();
+    try {
+      const { cert, key } = certificates.server;
+      await using server = await serve({
+        port: 0,
+        web: { port: 0 },
+        quiet: true,
+        tls: { cert, key },
+      });
+      const [, result] = await load(server.web!.port, [
+        "--connections",
+        "10",
+        ...ws,
+        "--tls",
+        "1",
+        ...quick,
+      ]);
+      assert.deepEqual([result.connected, result.answered], [10, 10]);
+      assert.ok(result.roundTrips > 0 && result.games > 0, JSON.stringify(result).slice(0, 300));
+      assert.equal(result.violations.total, 0, JSON.stringify(result.violations));
+      assert.equal(result.socketErrors + result.closedEarly, 0);
     } finally {
       certificates.remove();
     }

@@ -2,9 +2,9 @@
  * The benchmark's results (bench/run.ts) as Markdown: the machine, the
  * throughput table (each figure's ratio to the reference, the server's CPU time
  * per round trip), the per-run spread, the load generator's ceiling, the
- * idle-connection footprint, the burst, a player beside flooding peers, and
- * the targets. Also the latency histograms as bench/load.c prints them, and
- * their percentiles.
+ * idle-connection footprint, the burst, a player beside flooding peers, the
+ * TLS and WebSocket servers beside plaintext TCP, and the targets. Also the
+ * latency histograms as bench/load.c prints them, and their percentiles.
  *
  * @module
  */
@@ -307,6 +307,7 @@ finished the fewest, and counts summed.`));
     ));
   }
   out.push(...tlsSection(results));
+  out.push(...webSocketSection(results));
   const clients = results.clients ?? [];
   if (clients.length > 0) {
     out.push("", "## The client");
@@ -421,6 +422,41 @@ the TLS floor of the same runtime, paired by run.`));
       }),
     ));
   }
+  return out;
+}
+
+/** A WebSocket server's TCP counterpart: our server on the same runtime. */
+const tcpOf = (server: string) => server.replace(/^ws-/, "");
+
+/** The WebSocket rows beside TCP, if any ran. No target judges them. */
+function webSocketSection(results: Results): string[] {
+  const { rows } = results;
+  const webSockets = rows.filter((r) => r.server.startsWith("ws-"));
+  if (webSockets.length === 0) return [];
+  const out = ["", "## WebSocket"];
+  out.push(...prose(`
+The WebSocket servers (\`ws-*\`) are our server.ts started with \`--web 0\` on each runtime, as
+its TCP server is (\`ws-deno\` with the variable, like \`deno\`), measured on its web port: each
+connection of the generator sends \`GET /ws\` with the WebSocket upgrade's headers (no
+\`Origin\`, as a program's), waits for the \`101\`, then plays the same games, each line it sends
+one masked text frame (all of a write in one write), each reply one frame from the server; every
+reply is still checked. "TCP" is the same runtime's server over TCP at the same concurrency
+(\`deno\` beside \`ws-deno\`); "WebSocket's cost" is the difference in server CPU a round trip,
+and "×TCP" the median over runs of WebSocket's round trips/s over TCP's in the same run. No target
+is set for WebSocket.`));
+  out.push(...table(
+    "<server|conns|round trips/s|server CPU µs/round trip|TCP round trips/s|" +
+      "TCP CPU µs/round trip|WebSocket's cost µs/round trip|×TCP round trips/s",
+    webSockets.map((r) => {
+      const tcp = rows.find((t) => t.server === tcpOf(r.server) && t.connections === r.connections);
+      return [
+        ...[r.server, `${r.connections}`, int(r.roundTripsPerS), fixed(2)(r.serverCpuUs)],
+        ...[int(tcp?.roundTripsPerS ?? NaN), fixed(2)(tcp?.serverCpuUs ?? NaN)],
+        fixed(2)(r.serverCpuUs - (tcp?.serverCpuUs ?? NaN)),
+        tcp ? fixed(2, "×")(pairedShare(r, tcp)) : "–",
+      ];
+    }),
+  ));
   return out;
 }
 

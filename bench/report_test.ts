@@ -191,3 +191,52 @@ test("the TLS targets judge ours against the runtime's own TLS floor, by CPU a r
   assert.match(text, /\| tls-bun +\| +1 \| +300\.0 \| +1\.20× \|/);
   assert.match(text, /\| bare-tls-bun +\| +1 \| +250\.0 \| +– +\|/);
 });
+
+test("the WebSocket section sets each ws row beside its TCP server, and is absent without one", () => {
+  const at = (server: string, connections: number, perRun: number[], cpu: number[]): Row => ({
+    ...row(perRun, [1, 2, 3], cpu),
+    server,
+    connections,
+    roundTripsPerS: perRun[1],
+    serverCpuUs: cpu[1],
+    p50Us: 300,
+    p99Us: 900,
+    notes: [],
+  } as Row);
+  const results = (rows: Row[]): Results => ({
+    machine: MACHINE,
+    options: { duration: 1, warmup: 1, loadProcs: 1, runs: 3, floodRuns: 3 },
+    reference: "x",
+    rows,
+    footprints: [],
+    bursts: [],
+    floods: [],
+    flood: { flooders: 64, floodBytes: 2 ** 21, games: 20, afterGames: 5, limitMs: 10_000 },
+    notes: [],
+  });
+  const tcp = [
+    at("deno", 50, [100_000, 100_000, 50_000], [8, 8, 16]),
+    at("bun", 1, [30_000, 30_000, 30_000], [20, 20, 20]),
+    at("bun", 50, [200_000, 200_000, 200_000], [4, 4, 4]),
+  ];
+  const text = report(results([
+    ...tcp,
+    // Paired by run, 0.6, 0.3 and 0.6 of deno's: 0.6 (the medians' ratio would say 0.3).
+    at("ws-deno", 50, [60_000, 30_000, 30_000], [12.5, 12.5, 25]),
+    at("ws-bun", 50, [150_000, 150_000, 150_000], [5.25, 5.25, 5.25]),
+    at("ws-node", 50, [40_000, 40_000, 40_000], [25, 25, 25]), // no node row: no TCP figures
+  ]));
+  assert.ok(text.includes("\n## WebSocket\n"), "a WebSocket section");
+  const section = text.slice(text.indexOf("\n## WebSocket\n"), text.indexOf("\n## Targets\n"));
+  const cells = (line: string) => line.split("|").slice(1, -1).map((cell) => cell.trim());
+  const lines = section.split("\n").filter((l) => l.startsWith("| ws-")).map(cells);
+  // Round trips/s and CPU µs a round trip of each, then TCP's, the difference and the ratio.
+  assert.deepEqual(lines, [
+    ["ws-deno", "50", "30,000", "12.50", "100,000", "8.00", "4.50", "0.60×"],
+    ["ws-bun", "50", "150,000", "5.25", "200,000", "4.00", "1.25", "0.75×"],
+    ["ws-node", "50", "40,000", "25.00", "n/a", "n/a", "n/a", "–"],
+  ]);
+  // No target judges WebSocket.
+  assert.ok(!/ws-|WebSocket/.test(text.slice(text.indexOf("\n## Targets\n"))));
+  assert.ok(!report(results(tcp)).includes("WebSocket"), "no WebSocket section without ws rows");
+});

@@ -6,7 +6,9 @@
  * connections (footprint), opens many at once (burst), and times a good player
  * beside peers that flood it (bench/flood.ts). TLS servers (`tls-*`, `bare-tls-*`)
  * play over TLS with a certificate made for the run by `openssl`, and their
- * handshakes are timed too. Prints, or writes
+ * handshakes are timed too. WebSocket servers (`ws-*`: our server.ts with
+ * `--web 0`) are measured on their web port, the generator speaking
+ * WebSocket, at their own concurrency, and in no other mode. Prints, or writes
  * with an SVG chart beside it, a Markdown report of medians over runs. Without
  * `cc` it stops at once with one line. Usage: `node bench/run.ts --help`.
  *
@@ -20,7 +22,15 @@ import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type Command, DENO_ENV, DENO_ENV_ASSIGNMENTS, listening, start } from "../_cli/child.ts";
+import {
+  type Address,
+  type Child,
+  type Command,
+  DENO_ENV,
+  DENO_ENV_ASSIGNMENTS,
+  listening,
+  start,
+} from "../_cli/child.ts";
 import { makeCertificates, opensslSkip, type Pair } from "../tests/_tls.ts";
 import { buildC } from "./build_c.ts";
 import { chart, stack } from "./chart.ts";
@@ -41,6 +51,8 @@ const [NODE, DENO, BUN] = ["node", "deno", "bun"].map((name) =>
   join(ROOT, "node_modules/.bin", name)
 );
 const REFERENCE = "reference-async";
+/** The servers that are our server.ts, over TCP or WebSocket. */
+const OURS = ["deno", "deno-plain", "bun", "node", "ws-deno", "ws-bun", "ws-node"];
 /** Deno's variables left out: how every program starts but the `deno` and `bare-deno` servers. */
 const PLAIN: Command["env"] = Object.fromEntries(Object.keys(DENO_ENV).map((k) => [k, undefined]));
 /** Raises the soft open-file limit to the hard one, in `sh -c`. */
@@ -56,10 +68,14 @@ const HELP = `usage: node_modules/.bin/node bench/run.ts [options]
                       runtime's floor) (default: all but bare-deno-plain); over TLS, with a
                       certificate made for the run: tls-deno, tls-bun, tls-node (our server.ts
                       with --tls-cert), bare-tls-deno (Deno.listenTls), bare-tls-deno-node
-                      (node:tls on Deno, as our server's TLS on Deno), bare-tls-bun, bare-tls-node
+                      (node:tls on Deno, as our server's TLS on Deno), bare-tls-bun, bare-tls-node;
+                      over WebSocket: ws-deno, ws-bun, ws-node (our server.ts with --web 0, started
+                      as deno, bun and node are, played on its web port's /ws; throughput only:
+                      no footprint, burst, flood or handshakes)
   --target HOST:PORT  also measure an already running server (repeatable; no RSS, CPU, footprint)
   --concurrency LIST  connections per measurement (default 1,50,1000; '' for none)
   --tls-concurrency LIST  the same for the TLS servers (default 50,1000)
+  --ws-concurrency LIST   the same for the WebSocket servers (default 50)
   --duration S        measured seconds per measurement (default 5)
   --warmup S          seconds of play before measuring (default 1)
   --runs N            runs; figures are medians (default 3)
@@ -89,15 +105,19 @@ const HELP = `usage: node_modules/.bin/node bench/run.ts [options]
 The load generator is bench/load.c, built with cc into bench/out/load (rebuilt when load.c is
 newer); without cc the benchmark stops. Progress goes to stderr.`;
 
-/** Where a server listens, and whether it speaks TLS. */
-type Target = { host: string; port: number; tls?: boolean };
-/** How to start one server (with `env` over our environment), or where to find it. */
+/** Where a server listens, and whether it speaks TLS, or WebSocket (there: its web port). */
+type Target = { host: string; port: number; tls?: boolean; websocket?: boolean };
+/**
+ * How to start one server (with `env` over our environment), or where to
+ * find it; `websocket`: it is played on the web port it prints.
+ */
 type Spec = {
   name: string;
   command?: string[];
   env?: Command["env"];
   target?: Target;
   tls?: boolean;
+  websocket?: boolean;
 };
 /** A started (or external) server. */
 type Server = Target & { proc?: Proc; pid?: number };
@@ -201,28 +221,63 @@ function ticks(pid: number | undefined) {
   return { server: usage(pid).ticks, machine, at: performance.now() };
 }
 
+/** The address in a `Web page on http://HOST:PORT/` line (https too), or `undefined`. */
+function parseWebPage(line: string): Address | undefined {
+  const match = /^Web page on https?:\/\/(\[[^\]]+\]|[^/:]+):(\d+)\/$/.exec(line.trim());
+  return match
+    ? { hostname: match[1].replace(/^\[(.*)\]$/, "$1"), port: Number(match[2]) }
+    : undefined;
+}
+
+/**
+ * Reads a server's standard output up to its `Listening on HOST:PORT` line,
+ * and with `web` on to its `Web page on http://HOST:PORT/` line (printed
+ * after it): the address to play on, the web port's with `web`.
+ */
+async function serving(child: Child, web: boolean, timeout = 20_000): Promise<Address> {
+  let rest = "", wake = () => {};
+  const tcp = await listening(child, { timeout, rest: (text) => (rest += text, wake()) });
+  if (!web) return tcp;
+  let late = false;
+  const timer = setTimeout(() => (late = true, wake()), timeout);
+  child.exited.then(() => wake());
+  try {
+    while (true) {
+      const address = rest.split("\n").slice(0, -1).map(parseWebPage).find(Boolean);
+      if (address) return address;
+      if (late || !child.running) throw new Error('no "Web page on" line');
+      await new Promise<void>((go) => wake = go);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Starts a server (unless it is a `--target`), runs `task` against it, and stops it. */
 async function withServer<T>(spec: Spec, task: (server: Server) => Promise<T>): Promise<T> {
   if (!spec.command) return await task(spec.target!);
   const proc = await launch(spec.command, spec.env);
   try {
-    const { hostname: host, port } = await listening(proc.child).catch(() => {
-      throw new Error(`${spec.name} did not print "listening on": ${proc.stderr.join(" | ")}`);
+    const said = spec.websocket ? `"listening on" and "web page on"` : `"listening on"`;
+    const { hostname: host, port } = await serving(proc.child, !!spec.websocket).catch(() => {
+      throw new Error(`${spec.name} did not print ${said}: ${proc.stderr.join(" | ")}`);
     });
     const pid = proc.child.pid;
     const tree = processTree(pid).length - 1;
     const exe = `${readlinkSync(`/proc/${pid}/exe`)}${tree ? ` (+${tree} child processes)` : ""}`;
     measured.set(spec.name, `pid ${pid} = ${exe}`);
     const local = ["0.0.0.0", "::", "[::]"].includes(host) ? "127.0.0.1" : host;
-    return await task({ host: local, port, tls: spec.tls, proc, pid });
+    const { tls, websocket } = spec;
+    return await task({ host: local, port, tls, websocket, proc, pid });
   } finally {
     await proc.child.stop("SIGTERM", { timeout: 3000 });
   }
 }
 
-/** The generator's address arguments, and `--tls 1` for a TLS server. */
+/** The generator's address arguments, `--tls 1` for a TLS server, `--websocket 1` for a ws one. */
 const at = (server: Server) =>
-  ["--host", server.host, "--port", String(server.port)].concat(server.tls ? ["--tls", "1"] : []);
+  ["--host", server.host, "--port", String(server.port)]
+    .concat(server.tls ? ["--tls", "1"] : [], server.websocket ? ["--websocket", "1"] : []);
 
 /** Plays games with one load process; calls `mark` as its measured window opens and closes. */
 async function play(args: string[], ms: number, mark = (_: "start" | "end") => {}) {
@@ -459,6 +514,7 @@ function specs(
   const reference = (kind: string) => ["python3", "tests/reference_port0.py", kind, "--quiet"];
   const pem = typeof tls === "string" ? [] : ["--tls-cert", tls.certFile, "--tls-key", tls.keyFile];
   const bareTls = [...bare, ...pem];
+  const web = ["--web", "0"];
   const known: Record<string, Omit<Spec, "name">> = {
     deno: { command: [...deno, ...ours], env: DENO_ENV },
     "deno-plain": { command: [...deno, ...ours] },
@@ -482,6 +538,9 @@ function specs(
     },
     "bare-tls-bun": { command: [BUN, ...bareTls], tls: true },
     "bare-tls-node": { command: [NODE, ...bareTls], tls: true },
+    "ws-deno": { command: [...deno, ...ours, ...web], env: DENO_ENV, websocket: true },
+    "ws-bun": { command: [BUN, ...ours, ...web], websocket: true },
+    "ws-node": { command: [NODE, ...ours, ...web], websocket: true },
   };
   const notes: string[] = [];
   const list: Spec[] = [];
@@ -490,7 +549,7 @@ function specs(
     const build = name === "ceiling" ? buildC("ceiling") : undefined;
     if (build && !build.ok) notes.push(`ceiling: skipped, ${build.error}`);
     else if (known[name].tls && typeof tls === "string") notes.push(`${name}: skipped, ${tls}`);
-    else if (["deno", "deno-plain", "bun", "node"].includes(name) && !existsSync(ours[0])) {
+    else if (OURS.includes(name) && !existsSync(ours[0])) {
       notes.push(`${name}: skipped, server.ts does not exist yet`);
     } else list.push({ name, ...known[name] });
   }
@@ -548,11 +607,12 @@ async function main(): Promise<number> {
         // Each runtime's floor (bench/bare_server.ts) next to our server on it.
         default: "reference-async,reference-threaded,ceiling,bare-deno,deno,deno-plain," +
           "bare-bun,bun,bare-node,node,bare-tls-deno,bare-tls-deno-node,tls-deno," +
-          "bare-tls-bun,tls-bun,bare-tls-node,tls-node",
+          "bare-tls-bun,tls-bun,bare-tls-node,tls-node,ws-deno,ws-bun,ws-node",
       },
       target: { type: "string", multiple: true, default: [] },
       concurrency: { type: "string", default: "1,50,1000" },
       "tls-concurrency": { type: "string", default: "50,1000" },
+      "ws-concurrency": { type: "string", default: "50" },
       duration: { type: "string", default: "5" },
       warmup: { type: "string", default: "1" },
       runs: { type: "string", default: "3" },
@@ -633,8 +693,9 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const list = (text: string) => text.split(",").filter((c) => c !== "").map(Number);
   const [plainAt, tlsAt] = [list(values.concurrency), list(values["tls-concurrency"])];
-  for (const c of [...new Set([...plainAt, ...tlsAt])].sort((a, b) => a - b)) {
-    const here = servers.filter((s) => (s.tls ? tlsAt : plainAt).includes(c));
+  const wsAt = list(values["ws-concurrency"]);
+  for (const c of [...new Set([...plainAt, ...tlsAt, ...wsAt])].sort((a, b) => a - b)) {
+    const here = servers.filter((s) => (s.tls ? tlsAt : s.websocket ? wsAt : plainAt).includes(c));
     const results = await repeat(`${c} connections`, here, (s) => measure(s, c, options));
     rows.push(...results.map((result) => rowOf(result, c)));
   }
@@ -656,7 +717,8 @@ async function main(): Promise<number> {
   );
   const handshakes = shaken.map((result) => rowOf(result, handshaking));
   // Footprint and burst measure plaintext servers: a TLS connection's cost is its handshake.
-  const plaintext = servers.filter((s) => !s.tls);
+  // The WebSocket servers are measured for throughput only.
+  const plaintext = servers.filter((s) => !s.tls && !s.websocket);
   const idle = capped(Number(values.footprint), "footprint");
   const footprints = idle <= 0 ? [] : await repeat(
     `footprint, ${idle} idle connections`,
