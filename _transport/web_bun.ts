@@ -6,6 +6,7 @@
  */
 
 import type { MessageHandlers, WebRuntime } from "./types.ts";
+import { webRequest, webResponse } from "./web_request.ts";
 
 /** The little of Bun's server WebSocket this adapter uses. */
 interface RawWebSocket {
@@ -58,17 +59,8 @@ export const runtime: WebRuntime = {
       // Seconds a connection may be idle, its request's head included; at most 255.
       idleTimeout: Math.min(255, Math.max(1, Math.ceil(options.requestTimeout / 1000))),
       fetch(request, server) {
-        const headers = request.headers;
-        const reply = handlers.request({
-          method: request.method,
-          path: new URL(request.url).pathname,
-          origin: headers.get("origin"),
-          host: headers.get("host"),
-          upgrade: headers.get("upgrade")?.toLowerCase() === "websocket",
-        });
-        if (reply !== undefined) {
-          return new Response(reply.body === "" ? null : reply.body, reply);
-        }
+        const reply = handlers.request(webRequest(request));
+        if (reply !== undefined) return webResponse(reply);
         if (server.upgrade(request, { data: undefined })) return undefined;
         return new Response("Cannot upgrade\n", { status: 400 });
       },

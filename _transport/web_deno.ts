@@ -9,20 +9,9 @@
  * @module
  */
 
-import type { WebPeer, WebRequest, WebRuntime } from "./types.ts";
+import type { WebPeer, WebRuntime } from "./types.ts";
+import { webRequest, webResponse } from "./web_request.ts";
 import { later } from "./deno.ts";
-
-/** What the router reads of a request. */
-function webRequest(request: Request): WebRequest {
-  const headers = request.headers;
-  return {
-    method: request.method,
-    path: new URL(request.url).pathname,
-    origin: headers.get("origin"),
-    host: headers.get("host"),
-    upgrade: headers.get("upgrade")?.toLowerCase() === "websocket",
-  };
-}
 
 /** Deno's web adapter. */
 export const runtime: WebRuntime = {
@@ -45,9 +34,7 @@ export const runtime: WebRuntime = {
     }, (request) => {
       if (closing) return new Response("Shutting down\n", { status: 503 });
       const reply = handlers.request(webRequest(request));
-      if (reply !== undefined) {
-        return new Response(reply.body === "" ? null : reply.body, reply);
-      }
+      if (reply !== undefined) return webResponse(reply);
       const { socket, response } = Deno.upgradeWebSocket(request, { idleTimeout: 0 });
       sockets++;
       socket.addEventListener("close", () => {
