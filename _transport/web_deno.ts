@@ -3,8 +3,11 @@
  * web adapter interface. `requestTimeout` is not applied: `Deno.serve` has
  * no deadline for a request's head nor for a connection that sends nothing
  * (denoland/deno#3515, open), so such a peer keeps its connection until it
- * leaves. Deno also checks a text message's UTF-8 itself, and drops the
- * connection without a close frame, before the owner could answer it.
+ * leaves (deploy/haproxy.cfg's web front bounds them). `maxMessageBytes` is
+ * not applied either: `Deno.upgradeWebSocket` takes no limit, and reads a
+ * message whole up to its own 64 MiB before the owner can refuse it. Deno
+ * also checks a text message's UTF-8 itself, and drops the connection
+ * without a close frame, before the owner could answer it.
  *
  * @module
  */

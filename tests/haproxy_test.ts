@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect as netConnect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, connect, webSocketStreams } from "../client.ts";
@@ -40,18 +40,21 @@ function freePort(): Promise<number> {
 
 test(
   titled(
-    "deploy/haproxy.cfg spreads games over two servers, TCP and WebSocket, every game played whole",
+    "deploy/haproxy.cfg spreads games over two servers, TCP and WebSocket, every game played whole; its web front closes dawdlers",
     skip,
   ),
   {
     skip,
-    timeout: 60_000,
+    timeout: 90_000,
   },
   async () => {
     const reports = [0, 0];
     const web = { port: 0 };
-    await using one = await serve({ port: 0, web, log: () => reports[0]++ });
-    await using two = await serve({ port: 0, web, log: () => reports[1]++ });
+    // The servers' own deadline for a request's head is far off, so that a
+    // dawdler closed within the test is closed by HAProxy.
+    const options = { port: 0, web, handshakeTimeout: 120_000 };
+    await using one = await serve({ ...options, log: () => reports[0]++ });
+    await using two = await serve({ ...options, log: () => reports[1]++ });
     const front = await freePort();
     const webFront = await freePort();
     // One pass, whole ports only: replaced one after the other, a front port
@@ -106,6 +109,46 @@ test(
         reports[0] > before[0] && reports[1] > before[1],
         `WebSocket reports per server: ${reports[0] - before[0]}, ${reports[1] - before[1]}`,
       );
+      // Dawdlers on the web front: HAProxy holds them (no server sees one) and
+      // answers them itself, 408, after its `timeout http-request`.
+      const dawdlers = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          new Promise<Socket>((resolve, reject) => {
+            const socket = netConnect({ host: "127.0.0.1", port: webFront });
+            socket.once("error", reject);
+            socket.once("connect", () => {
+              socket.on("error", () => {});
+              // Half say nothing; half start an upgrade and never end its head.
+              if (i % 2 === 1) socket.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: web");
+              resolve(socket);
+            });
+          })),
+      );
+      const answers = dawdlers.map((socket) =>
+        new Promise<string>((resolve) => {
+          let text = "";
+          socket.setEncoding("latin1");
+          socket.on("data", (chunk: string) => text += chunk);
+          socket.once("close", () => resolve(text));
+        })
+      );
+      try {
+        const texts = await Promise.race([
+          Promise.all(answers),
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new Error("the dawdlers were not closed within 20 s")), 20_000)
+          ),
+        ]);
+        for (const text of texts) {
+          assert.match(
+            text,
+            /^HTTP\/1\.1 408 .*didn't send a complete request/s,
+            "HAProxy's own 408",
+          );
+        }
+      } finally {
+        for (const socket of dawdlers) socket.destroy();
+      }
       void proxy;
     } finally {
       rmSync(dir, { recursive: true, force: true });
