@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { type Client, connect, type ConnectOptions } from "../client.ts";
+import { Client, connect, webSocketStreams } from "../client.ts";
 import { DENO_ENV, scriptCommand } from "../_cli/child.ts";
 import { decisionWord, MESSAGES } from "../_cli/messages.ts";
 import type { Decision } from "../protocol.ts";
@@ -127,22 +127,18 @@ function killingAll(body: () => Promise<void>): () => Promise<void> {
 }
 
 /**
- * Plays 40 games at once, 1..10 to the end, and checks that each process
- * holds some of the connections while they are open. Returns how many
- * reports were sent.
+ * Plays 40 games at once, 1..10 to the end, each on a client from `open`, and
+ * checks that each process holds some of the connections while they are
+ * open. Returns how many reports were sent.
  */
-async function playOnEveryWorker(
-  port: number,
-  pids: number[],
-  tls?: ConnectOptions["tls"],
-): Promise<number> {
+async function playOnEveryWorker(pids: number[], open: () => Promise<Client>): Promise<number> {
   const before = pids.map(sockets);
   const clients: Client[] = [];
   let reports = 0;
   try {
     const games = [];
     for (let i = 0; i < 40; i++) {
-      const client = await connect({ port, tls });
+      const client = await open();
       clients.push(client);
       const game = await client.session(1, 10, 1 + (i % 10));
       const first = await game.requestNumbers(1).next();
@@ -192,9 +188,35 @@ test(
     await using server = new Running(command, args);
     const port = await server.port();
     const all = await pids(server);
-    await playOnEveryWorker(port, all);
+    await playOnEveryWorker(all, () => connect({ port }));
     assert.equal(await server.stop(), 0);
     for (const pid of all) assert.ok(!existsSync(`/proc/${pid}/fd`), `process ${pid} still runs`);
+  }),
+);
+
+test(
+  titled(
+    `server.ts --workers 2 --web 0 on ${RUNTIME}: WebSocket games reach every worker, on the port the first process chose`,
+    skip,
+  ),
+  { skip, timeout: LIMIT },
+  killingAll(async () => {
+    const [command, args] = workers(["--web", "0"]);
+    await using server = new Running(command, args);
+    await server.port();
+    const [, url] = await server.waitFor(/^Web page on (http:\/\/127\.0\.0\.1:\d+\/)$/);
+    const all = await pids(server);
+    const ws = url.replace("http:", "ws:") + "ws";
+    const open = () => Promise.resolve(new Client(webSocketStreams(new WebSocket(ws))));
+    assert.ok(await playOnEveryWorker(all, open) >= 40);
+    // The page too, from whichever process the request reaches.
+    for (let i = 0; i < 8; i++) {
+      const page = await fetch(url);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<html/);
+    }
+    assert.equal(server.lines.filter((line) => line.startsWith("Web page on ")).length, 1);
+    assert.equal(await server.stop(), 0);
   }),
 );
 
@@ -211,7 +233,7 @@ test(
       const port = await server.port();
       const all = await pids(server);
       // Each of the 40 TLS games lands on a worker, and both get some.
-      assert.ok(await playOnEveryWorker(port, all, { ca: certs.ca }) >= 40);
+      assert.ok(await playOnEveryWorker(all, () => connect({ port, tls: { ca: certs.ca } })) >= 40);
       // And none of them speaks plaintext.
       for (let i = 0; i < 8; i++) {
         await using raw = await RawClient.connect(port);
@@ -285,7 +307,7 @@ test(
     const after = await newPids(server, before);
     assert.equal(after[0], before[0]);
     assert.ok(after[1] !== before[1] && alive(after[1]), `${before} -> ${after}`);
-    await playOnEveryWorker(port, after);
+    await playOnEveryWorker(after, () => connect({ port }));
     assert.equal(await server.stop(), 0);
     for (const pid of after) assert.ok(!alive(pid), `process ${pid} still runs`);
     assert.equal(server.stderr, `${line}\n`);
@@ -361,7 +383,7 @@ test(
     const [command, args] = workers([], denoFlags);
     await using server = new Running(command, args, { LANG: "ko_KR.UTF-8" });
     const port = await server.port();
-    const reports = await playOnEveryWorker(port, await pids(server));
+    const reports = await playOnEveryWorker(await pids(server), () => connect({ port }));
     const lines = await reportLines(server, reports);
     assert.equal(lines.length, reports);
     const words = DECISIONS.map((decision) => MESSAGES.ko.decision[decision]);
@@ -399,7 +421,7 @@ test(
     const port = await server.port();
     const all = await pids(server);
     try {
-      const reports = await playOnEveryWorker(port, all);
+      const reports = await playOnEveryWorker(all, () => connect({ port }));
       const lines = await reportLines(server, reports);
       assert.equal(lines.length, reports);
       const coloured = DECISIONS.map((decision) => decisionWord(MESSAGES.en, decision, true));
