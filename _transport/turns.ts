@@ -58,15 +58,31 @@ export class Turns {
   #armed = false;
   #later: (task: () => void) => void;
   #run = () => this.#task();
+  /** The number of the event loop's task, as {@linkcode Turns.now} counts them. */
+  #now = 0;
+  #counting = false;
+  #next = () => {
+    this.#now++;
+    this.#counting = false;
+  };
 
   /** @param later Queues a task to run once the event loop has polled its I/O. */
   constructor(later: (task: () => void) => void) {
     this.#later = later;
   }
 
-  /** Queues `task` as the turns' own tasks are queued: once the event loop has polled its I/O. */
-  later(task: () => void): void {
-    this.#later(task);
+  /**
+   * The number of the event loop's task: it changes once the event loop has
+   * polled its I/O since it was last asked, so what is counted under one
+   * number was read in one task. One queued task for all the sockets that
+   * ask, not one each.
+   */
+  now(): number {
+    if (!this.#counting) {
+      this.#counting = true;
+      this.#later(this.#next);
+    }
+    return this.#now;
   }
 
   /** Gives `socket` a turn later: after the sockets already waiting. */

@@ -59,9 +59,9 @@ export class MessageSocket implements Socket, MessageHandlers, Paced {
   heldEnd = false;
   #peer: WebPeer;
   #highWaterMark: number;
-  /** Messages handed on in this task of the event loop. */
+  /** Messages handed on in the event loop's task numbered `#task` (by `turns.now()`). */
   #lines = 0;
-  #resetLines = () => this.#lines = 0;
+  #task = -1;
   /** Where held lines are gathered: `held` is a view of it. */
   #store: Uint8Array = new Uint8Array(0);
   /** The code of the last line written, when it was an `ERROR` line. */
@@ -156,10 +156,15 @@ export class MessageSocket implements Socket, MessageHandlers, Paced {
       bytes.set(data);
       bytes[data.length] = LF;
     }
+    const task = this.turns.now();
+    if (task !== this.#task) {
+      this.#task = task;
+      this.#lines = 0;
+    }
     if (this.held !== undefined || this.paused || this.#lines >= TURN_LINES) {
       return this.#hold(bytes);
     }
-    if (this.#lines++ === 0) this.turns.later(this.#resetLines);
+    this.#lines++;
     this.handlers.data(bytes, bytes.length);
   }
 

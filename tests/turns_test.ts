@@ -3,7 +3,8 @@
  * tasks run by hand: what an owner does not take is handed on whole, in
  * order and once, never while it has paused, at the socket's turn, round
  * robin with the other sockets; an end comes after what was held; and one
- * task of turns gives way once its time is up.
+ * task of turns gives way once its time is up. And a WebSocket's messages,
+ * counted a task at a time, take the same turns.
  *
  * Runs unchanged under `node --test`, `bun test` and `deno test -A`.
  *
@@ -14,6 +15,9 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { test } from "node:test";
 import { deliver, ended, type Paced, resumed, TURN_TASK_MS, Turns } from "../_transport/turns.ts";
+import type { WebPeer } from "../_transport/types.ts";
+import { TURN_LINES } from "../_server/connection.ts";
+import { MessageSocket } from "../_web/socket.ts";
 
 /** Turns whose tasks wait in `tasks` until the test runs them. */
 function manualTurns(): { turns: Turns; tasks: (() => void)[] } {
@@ -141,4 +145,55 @@ test(`turns: one task gives way after ${TURN_TASK_MS} ms of turns, and the next 
   // quick's turn, then slow's again, whose time ends this task too.
   assert.deepEqual(log, ["slow", "quick", "slow"]);
   assert.equal(tasks.length, 1, "slow still holds a byte");
+});
+
+/** A WebSocket's socket (_web/socket.ts) on a fake peer, whose owner logs each line it is handed. */
+function fakeMessageSocket(turns: Turns, name: string, log: string[]): MessageSocket {
+  const peer: WebPeer = {
+    send() {},
+    bufferedAmount: 0,
+    close() {},
+    terminate() {},
+  };
+  const decoder = new TextDecoder();
+  return new MessageSocket(
+    peer,
+    () => ({
+      data(bytes, length) {
+        for (const line of decoder.decode(bytes.subarray(0, length)).split("\n").slice(0, -1)) {
+          log.push(`${name} ${line}`);
+        }
+        return undefined;
+      },
+      drain() {},
+      end() {},
+      close() {},
+    }),
+    1 << 20,
+    turns,
+  );
+}
+
+test(`turns over WebSocket: past ${TURN_LINES} messages in one task a socket's lines wait for its turn; the count starts again in the next task, one queued task for all sockets`, () => {
+  const { turns, tasks } = manualTurns();
+  const log: string[] = [];
+  const a = fakeMessageSocket(turns, "a", log);
+  const b = fakeMessageSocket(turns, "b", log);
+  for (let i = 0; i < 100; i++) {
+    a.message(`A${i}`, false);
+    b.message(`B${i}`, false);
+  }
+  const lines = (name: string) => log.filter((entry) => entry.startsWith(`${name} `));
+  assert.equal(lines("a").length, TURN_LINES, "a's first lines at once");
+  assert.equal(lines("b").length, TURN_LINES, "b counts its own");
+  // One task counts the event loop's tasks, for both; one gives the turns.
+  assert.equal(tasks.length, 2, "two tasks queued, not one a socket");
+  runAll(tasks);
+  const expected = (name: string, letter: string) =>
+    Array.from({ length: 100 }, (_, i) => `${name} ${letter}${i}`);
+  assert.deepEqual(lines("a"), expected("a", "A"), "every line, in order, once");
+  assert.deepEqual(lines("b"), expected("b", "B"));
+  // A new task: a message is handed on at once again.
+  a.message("again", false);
+  assert.equal(log.at(-1), "a again");
 });
