@@ -137,7 +137,11 @@ export class MessageSocket implements Socket, MessageHandlers, Paced {
     this.#peer.close(1001, "closed");
   }
 
-  /** A message from the peer: one line, handed to the owner with its `\n`. */
+  /**
+   * A message from the peer: one line (or more, where a `\n` is inside it),
+   * handed to the owner with its `\n`; what the owner does not take now
+   * waits for the socket's next turn.
+   */
   message(data: string | Uint8Array, binary: boolean): void {
     if (!this.#open) return;
     if (binary) {
@@ -165,10 +169,13 @@ export class MessageSocket implements Socket, MessageHandlers, Paced {
       return this.#hold(bytes);
     }
     this.#lines++;
-    this.handlers.data(bytes, bytes.length);
+    const taken = this.handlers.data(bytes, bytes.length);
+    if (taken !== undefined && taken < bytes.length && this.#open) {
+      this.#hold(bytes.subarray(Math.max(0, taken)));
+    }
   }
 
-  /** Keeps a line for the socket's next turn; drops a peer whose lines pile up past the mark. */
+  /** Keeps a copy of lines for the socket's next turn; drops a peer whose lines pile up past the mark. */
   #hold(bytes: Uint8Array): void {
     const held = this.held;
     const length = held === undefined ? 0 : held.length;

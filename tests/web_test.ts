@@ -201,6 +201,33 @@ describe("turns over WebSocket", () => {
       assert.equal(replies[1000], "7", "the line after them is read after them");
     },
   );
+
+  test(
+    "a message of 300 lines (a \\n inside ends a line) has them all answered, in order, past the turn's 64",
+    LIMIT,
+    async () => {
+      await using server = await start();
+      await using raw = await RawWebSocket.open(server.web!.port);
+      raw.send(
+        ["PARAMS 1 5000", ...Array.from({ length: 300 }, () => "NUMBER"), "PARAMS 7 7"].join("\n"),
+      );
+      raw.send("NUMBER");
+      const replies: string[] = [];
+      while (replies.length < 301) {
+        const frame = await raw.next();
+        assert.equal(
+          frame.type,
+          "text",
+          `after ${replies.length} replies: ${JSON.stringify(frame)}`,
+        );
+        replies.push((frame as { text: string }).text);
+      }
+      const guesses = replies.slice(0, 300).map(Number);
+      assert.ok(guesses.every((n) => Number.isInteger(n) && n >= 1 && n <= 5000), "each a guess");
+      assert.equal(new Set(guesses).size, 300, "no guess twice in one game");
+      assert.equal(replies[300], "7", "the message after it is read after its lines");
+    },
+  );
 });
 
 describe("what a WebSocket cannot carry closes it with its code", () => {
