@@ -45,6 +45,42 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
+ * Where a short message's line is put for its owner, who reads it during the
+ * call only (as a read buffer is), so that a round trip makes no array: one
+ * for all the sockets, used by one call at a time. A longer line gets one of
+ * its own.
+ */
+const scratch = new Uint8Array(1024);
+
+/** Puts an ASCII `text` and a `\n` in {@linkcode scratch}; returns their length, or -1 when it does not fit or is not ASCII. */
+function asciiLine(text: string): number {
+  const length = text.length;
+  if (length >= scratch.length) return -1;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    scratch[i] = c;
+  }
+  scratch[length] = LF;
+  return length + 1;
+}
+
+/** Whether `bytes` are UTF-8: ASCII at a glance, else by decoding them. */
+function utf8(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] >= 0x80) {
+      try {
+        decoder.decode(bytes);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/**
  * A WebSocket seen as a socket. Neither side can be paused: the runtimes
  * read a WebSocket whatever its owner does, and buffer in the process what
  * the peer has not read once the kernel's buffers are full. So a peer whose
@@ -147,16 +183,20 @@ export class MessageSocket implements Socket, MessageHandlers, Paced {
     if (binary) {
       return this.#closeWith("bad-utf8", "A binary message is not a line: send text", BINARY);
     }
-    let bytes: Uint8Array;
+    let bytes = scratch;
+    let length: number;
     if (typeof data === "string") {
-      bytes = encoder.encode(data + "\n");
+      length = asciiLine(data);
+      if (length < 0) {
+        bytes = encoder.encode(data + "\n");
+        length = bytes.length;
+      }
     } else {
-      try {
-        decoder.decode(data);
-      } catch {
+      if (!utf8(data)) {
         return this.#closeWith("bad-utf8", "Message is not valid UTF-8", CLOSE_CODES["bad-utf8"]!);
       }
-      bytes = new Uint8Array(data.length + 1);
+      length = data.length + 1;
+      if (length > scratch.length) bytes = new Uint8Array(length);
       bytes.set(data);
       bytes[data.length] = LF;
     }
@@ -166,12 +206,12 @@ export class MessageSocket implements Socket, MessageHandlers, Paced {
       this.#lines = 0;
     }
     if (this.held !== undefined || this.paused || this.#lines >= TURN_LINES) {
-      return this.#hold(bytes);
+      return this.#hold(bytes.subarray(0, length));
     }
     this.#lines++;
-    const taken = this.handlers.data(bytes, bytes.length);
-    if (taken !== undefined && taken < bytes.length && this.#open) {
-      this.#hold(bytes.subarray(Math.max(0, taken)));
+    const taken = this.handlers.data(bytes, length);
+    if (taken !== undefined && taken < length && this.#open) {
+      this.#hold(bytes.subarray(Math.max(0, taken), length));
     }
   }
 
