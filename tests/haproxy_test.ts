@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { Client, connect, webSocketStreams } from "../client.ts";
 import { serve } from "../server.ts";
 import { ROOT, Running, titled } from "./_helpers.ts";
+import { within } from "./_raw_client.ts";
 
 const skip = spawnSync("haproxy", ["-v"]).status === 0
   ? false
@@ -109,8 +110,8 @@ test(
         reports[0] > before[0] && reports[1] > before[1],
         `WebSocket reports per server: ${reports[0] - before[0]}, ${reports[1] - before[1]}`,
       );
-      // Dawdlers on the web front: HAProxy holds them (no server sees one) and
-      // answers them itself, 408, after its `timeout http-request`.
+      // Dawdlers on the web front: HAProxy connects no server before a head is
+      // whole, and answers them itself, 408, after its `timeout http-request`.
       const dawdlers = await Promise.all(
         Array.from({ length: 100 }, (_, i) =>
           new Promise<Socket>((resolve, reject) => {
@@ -133,12 +134,7 @@ test(
         })
       );
       try {
-        const texts = await Promise.race([
-          Promise.all(answers),
-          new Promise<never>((_, reject) =>
-            setTimeout(() => reject(new Error("the dawdlers were not closed within 20 s")), 20_000)
-          ),
-        ]);
+        const texts = await within(Promise.all(answers), 20_000, "HAProxy closes the dawdlers");
         for (const text of texts) {
           assert.match(
             text,
