@@ -181,6 +181,23 @@ describe("games over WebSocket", () => {
 });
 
 describe("turns over WebSocket", () => {
+  /**
+   * Reads the replies to `count` NUMBER lines of a game of 1..5000, then to
+   * `PARAMS 7 7` and NUMBER: each a guess, none twice, then 7.
+   */
+  async function guessesThenSeven(raw: RawWebSocket, count: number, after: string): Promise<void> {
+    const replies: string[] = [];
+    while (replies.length < count + 1) {
+      const frame = await raw.next();
+      assert.equal(frame.type, "text", `after ${replies.length} replies: ${JSON.stringify(frame)}`);
+      replies.push((frame as { text: string }).text);
+    }
+    const guesses = replies.slice(0, count).map(Number);
+    assert.ok(guesses.every((n) => Number.isInteger(n) && n >= 1 && n <= 5000), "each a guess");
+    assert.equal(new Set(guesses).size, count, "no guess twice in one game");
+    assert.equal(replies[count], "7", after);
+  }
+
   test(
     "a thousand lines in one write are all answered, in order, past the turn's 64",
     LIMIT,
@@ -189,16 +206,7 @@ describe("turns over WebSocket", () => {
       await using raw = await RawWebSocket.open(server.web!.port);
       raw.sendAll(["PARAMS 1 5000", ...Array.from({ length: 1000 }, () => "NUMBER"), "PARAMS 7 7"]);
       raw.send("NUMBER");
-      const replies: string[] = [];
-      while (replies.length < 1001) {
-        const frame = await raw.next();
-        assert.equal(frame.type, "text", JSON.stringify(frame));
-        replies.push((frame as { text: string }).text);
-      }
-      const guesses = replies.slice(0, 1000).map(Number);
-      assert.ok(guesses.every((n) => Number.isInteger(n) && n >= 1 && n <= 5000), "each a guess");
-      assert.equal(new Set(guesses).size, 1000, "no guess twice in one game");
-      assert.equal(replies[1000], "7", "the line after them is read after them");
+      await guessesThenSeven(raw, 1000, "the line after them is read after them");
     },
   );
 
@@ -212,20 +220,7 @@ describe("turns over WebSocket", () => {
         ["PARAMS 1 5000", ...Array.from({ length: 300 }, () => "NUMBER"), "PARAMS 7 7"].join("\n"),
       );
       raw.send("NUMBER");
-      const replies: string[] = [];
-      while (replies.length < 301) {
-        const frame = await raw.next();
-        assert.equal(
-          frame.type,
-          "text",
-          `after ${replies.length} replies: ${JSON.stringify(frame)}`,
-        );
-        replies.push((frame as { text: string }).text);
-      }
-      const guesses = replies.slice(0, 300).map(Number);
-      assert.ok(guesses.every((n) => Number.isInteger(n) && n >= 1 && n <= 5000), "each a guess");
-      assert.equal(new Set(guesses).size, 300, "no guess twice in one game");
-      assert.equal(replies[300], "7", "the message after it is read after its lines");
+      await guessesThenSeven(raw, 300, "the message after it is read after its lines");
     },
   );
 });
